@@ -1,0 +1,100 @@
+#include "actors/client.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "messages/errors.hpp"
+
+namespace troupe {
+
+client::client(caf::actor_system& sys, manager_actor manager, std::chrono::milliseconds timeout)
+  : sys_(sys), manager_(std::move(manager)), timeout_(timeout) {
+}
+
+template <class T, class... Ts>
+caf::expected<T> client::ask(const std::string& about, Ts&&... xs) {
+  if (!manager_)
+    return make_error(errc::unavailable, about, "no manager to ask");
+  caf::expected<T> result{caf::error{}};
+  caf::scoped_actor self{sys_};
+  self->request(manager_, timeout_, std::forward<Ts>(xs)...)
+    .receive([&](T& x) { result = std::move(x); },
+             [&](caf::error& err) {
+               if (is_troupe_error(err))
+                 result = std::move(err);
+               else if (err == caf::sec::request_timeout)
+                 result = make_error(errc::timeout, about,
+                                     "no answer within " + std::to_string(timeout_.count()) + " ms");
+               else
+                 result = make_error(errc::unavailable, about, describe(err));
+             });
+  return result;
+}
+
+caf::expected<payload> client::execute(const std::string& id, const payload& input) {
+  return ask<payload>(id, execute_atom::value, id, input);
+}
+
+caf::expected<plugin_state> client::step(lifecycle_op op, const std::string& id) {
+  return with_lifecycle_atom(op, [&](auto atom) { return ask<plugin_state>(id, atom, id); });
+}
+
+caf::expected<std::vector<std::string>> client::step_all(lifecycle_op op) {
+  return with_lifecycle_atom(op, [&](auto atom) {
+    return ask<std::vector<std::string>>("", atom, all_atom::value);
+  });
+}
+
+caf::expected<std::vector<std::string>> client::start_all() {
+  std::vector<std::string> started;
+  for (auto op : {lifecycle_op::load, lifecycle_op::init, lifecycle_op::start}) {
+    auto ids = step_all(op);
+    if (!ids)
+      return ids;
+    started = std::move(*ids);
+  }
+  return started;
+}
+
+caf::expected<std::vector<std::string>> client::shutdown_all() {
+  auto stopped = step_all(lifecycle_op::stop);
+  auto unloaded = step_all(lifecycle_op::unload);
+  if (!stopped)
+    return stopped;
+  return unloaded;
+}
+
+caf::expected<plugin_metadata> client::register_plugin(plugin_config cfg, plugin_actor handle) {
+  auto id = cfg.id;
+  return ask<plugin_metadata>(id, register_atom::value, std::move(cfg), std::move(handle));
+}
+
+caf::expected<std::vector<plugin_info>> client::list() {
+  return ask<std::vector<plugin_info>>("", list_atom::value);
+}
+
+caf::expected<std::vector<plugin_info>> client::list(const plugin_type& type) {
+  return ask<std::vector<plugin_info>>("", list_atom::value, type);
+}
+
+caf::expected<std::vector<plugin_health>> client::health() {
+  return ask<std::vector<plugin_health>>("", health_atom::value);
+}
+
+caf::expected<plugin_health> client::health(const std::string& id) {
+  return ask<plugin_health>(id, health_atom::value, id);
+}
+
+caf::expected<std::vector<plugin_stats>> client::stats() {
+  return ask<std::vector<plugin_stats>>("", stats_atom::value);
+}
+
+caf::expected<plugin_stats> client::stats(const std::string& id) {
+  return ask<plugin_stats>(id, stats_atom::value, id);
+}
+
+caf::expected<plugin_metadata> client::metadata(const std::string& id) {
+  return ask<plugin_metadata>(id, metadata_atom::value, id);
+}
+
+} // namespace troupe

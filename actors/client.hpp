@@ -1,0 +1,70 @@
+#pragma once
+// A blocking C++ API over a manager, for plain code (main functions, tests, the CLI). The manager
+// may be local or on another node. Actors should not use this: they send the manager_actor
+// messages themselves (request(...).then(...)) and never block.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/lifecycle.hpp"
+#include "messages/manager_protocol.hpp"
+
+namespace troupe {
+
+/// Each call sends one request to the manager and waits for the answer at most `timeout`; past it
+/// the call returns a timeout error naming the plugin. Thread-safe: every call uses its own
+/// scoped actor. REQUIRES: the actor system outlives the client.
+class client {
+public:
+  /// Default per-call deadline: 30 s.
+  static constexpr std::chrono::milliseconds default_timeout{30000};
+
+  client(caf::actor_system& sys, manager_actor manager,
+         std::chrono::milliseconds timeout = default_timeout);
+
+  /// The manager this client talks to.
+  const manager_actor& manager() const { return manager_; }
+
+  /// Runs `input` through plugin `id`; the plugin's output or an error naming it.
+  caf::expected<payload> execute(const std::string& id, const payload& input);
+
+  /// One lifecycle step for one plugin; its new state.
+  caf::expected<plugin_state> step(lifecycle_op op, const std::string& id);
+
+  /// One lifecycle step for every plugin in dependency order; the ids stepped.
+  caf::expected<std::vector<std::string>> step_all(lifecycle_op op);
+
+  /// load, init and start every plugin, in dependency order; the ids started.
+  caf::expected<std::vector<std::string>> start_all();
+
+  /// stop and unload every plugin, in reverse dependency order, doing as much as it can.
+  caf::expected<std::vector<std::string>> shutdown_all();
+
+  /// Registers an already spawned plugin actor (local or remote).
+  caf::expected<plugin_metadata> register_plugin(plugin_config cfg, plugin_actor handle);
+
+  caf::expected<std::vector<plugin_info>> list();
+  caf::expected<std::vector<plugin_info>> list(const plugin_type& type);
+  caf::expected<std::vector<plugin_health>> health();
+  caf::expected<plugin_health> health(const std::string& id);
+  caf::expected<std::vector<plugin_stats>> stats();
+  caf::expected<plugin_stats> stats(const std::string& id);
+  caf::expected<plugin_metadata> metadata(const std::string& id);
+
+protected:
+  caf::actor_system& system() const { return sys_; }
+
+private:
+  template <class T, class... Ts>
+  caf::expected<T> ask(const std::string& about, Ts&&... xs);
+
+  caf::actor_system& sys_;
+  manager_actor manager_;
+  std::chrono::milliseconds timeout_;
+};
+
+} // namespace troupe

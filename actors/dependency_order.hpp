@@ -1,0 +1,19 @@
+#pragma once
+// Orders plugins so that every plugin comes after the plugins it depends on.
+
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "messages/plugin_types.hpp"
+
+namespace troupe {
+
+/// The ids of `plugins` in dependency order (Kahn's algorithm). Among plugins with no order
+/// between them, higher priority comes first, then the smaller id, so the order is deterministic.
+/// Errors: missing_dependency naming the plugin and what it lacks; dependency_cycle naming every
+/// plugin of one cycle ("a -> b -> a"). A plugin that names itself is a cycle.
+caf::expected<std::vector<std::string>> dependency_order(const std::vector<plugin_metadata>& plugins);
+
+} // namespace troupe

@@ -1,0 +1,36 @@
+#include "actors/latency_stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace troupe {
+
+void latency_stats::record(std::uint64_t nanos, bool failed) {
+  constexpr std::uint64_t cap = std::numeric_limits<std::uint32_t>::max();
+  recent_[calls_ % window] = static_cast<std::uint32_t>(std::min(nanos, cap));
+  ++calls_;
+  total_nanos_ += nanos;
+  if (failed)
+    ++failures_;
+}
+
+double latency_stats::mean_us() const {
+  if (calls_ == 0)
+    return 0;
+  return static_cast<double>(total_nanos_) / static_cast<double>(calls_) / 1000.0;
+}
+
+double latency_stats::percentile_us(double q) const {
+  auto n = static_cast<std::size_t>(std::min<std::uint64_t>(calls_, window));
+  if (n == 0)
+    return 0;
+  std::vector<std::uint32_t> sorted(recent_.begin(), recent_.begin() + static_cast<long>(n));
+  auto rank = static_cast<std::size_t>(std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(n)));
+  auto index = rank == 0 ? 0 : rank - 1;
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(index), sorted.end());
+  return sorted[index] / 1000.0;
+}
+
+} // namespace troupe

@@ -1,0 +1,67 @@
+#pragma once
+// The embedding API: a runtime inside your own process. It owns a manager and the plugin actors
+// it spawns, and offers the blocking calls of troupe::client:
+//
+//   caf::actor_system_config cfg;
+//   troupe::register_types(cfg);
+//   caf::actor_system sys{cfg};
+//   troupe::runtime rt{sys};
+//   rt.add_native({"echo"}, "echo");
+//   rt.start_all();
+//   auto out = rt.execute("echo", troupe::pack(std::string("hi")));
+//
+// Actors talk to rt.manager() with messages instead (see messages/manager_protocol.hpp).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/client.hpp"
+#include "actors/manager.hpp"
+#include "plugins/api/plugin.hpp"
+#include "plugins/api/shared_state.hpp"
+#include "plugins/native/registry.hpp"
+
+namespace troupe {
+
+/// Options of an embedded runtime.
+struct runtime_options {
+  manager_options manager;                              ///< See manager_options.
+  std::chrono::milliseconds call_timeout = client::default_timeout; ///< Blocking calls.
+  bool builtin_plugins = true; ///< Register the compiled-in example classes ("echo", "kv_store").
+};
+
+/// Not copyable. Destroying it stops every actor it spawned (without running unload hooks: call
+/// shutdown_all() first for an orderly stop). REQUIRES: the actor system outlives the runtime.
+class runtime : public client {
+public:
+  explicit runtime(caf::actor_system& sys, runtime_options opts = {});
+  ~runtime();
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  /// The compiled-in plugin classes add_native can name.
+  native_registry& natives() { return natives_; }
+
+  /// The state shared by every plugin of this runtime.
+  std::shared_ptr<shared_state> shared() const { return shared_; }
+
+  /// Spawns a plugin actor owning `impl` and registers it under cfg.id (Unloaded).
+  caf::expected<plugin_metadata> add(plugin_config cfg, std::unique_ptr<plugin> impl);
+
+  /// Makes an instance with `factory`, then as add.
+  caf::expected<plugin_metadata> add(plugin_config cfg, const plugin_factory& factory);
+
+  /// Adds an instance of the compiled-in class `class_name`.
+  caf::expected<plugin_metadata> add_native(plugin_config cfg, const std::string& class_name);
+
+  /// Adds an instance loaded from the shared library at `path`.
+  caf::expected<plugin_metadata> add_library(plugin_config cfg, const std::string& path);
+
+private:
+  native_registry natives_;
+  std::shared_ptr<shared_state> shared_;
+  std::vector<plugin_actor> hosts_;
+};
+
+} // namespace troupe

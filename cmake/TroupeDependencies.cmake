@@ -1,0 +1,30 @@
+# Imports every third-party dependency from Debian 12 packages (deploy/install-deps.sh).
+# CAF 0.17.6 ships neither a CMake config nor a pkg-config file, so it is imported by hand.
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIB caf_core REQUIRED)
+find_library(CAF_IO_LIB caf_io REQUIRED)
+add_library(caf::core INTERFACE IMPORTED)
+set_target_properties(caf::core PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}"
+  INTERFACE_LINK_LIBRARIES "${CAF_CORE_LIB};Threads::Threads")
+add_library(caf::io INTERFACE IMPORTED)
+set_target_properties(caf::io PROPERTIES
+  INTERFACE_LINK_LIBRARIES "${CAF_IO_LIB};caf::core")
+
+pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4)
+
+# msgpack-c's C++ API is header-only; MSGPACK_NO_BOOST keeps Boost out.
+find_path(MSGPACK_INCLUDE_DIR msgpack.hpp REQUIRED)
+add_library(msgpack::cxx INTERFACE IMPORTED)
+set_target_properties(msgpack::cxx PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${MSGPACK_INCLUDE_DIR}"
+  INTERFACE_COMPILE_DEFINITIONS "MSGPACK_NO_BOOST;MSGPACK_DEFAULT_API_VERSION=3")
+
+find_package(spdlog CONFIG REQUIRED)
+find_package(nlohmann_json CONFIG REQUIRED)
+find_package(tomlplusplus CONFIG REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(SQLite3 REQUIRED)

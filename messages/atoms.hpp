@@ -1,0 +1,38 @@
+#pragma once
+// The atoms that name Troupe's messages. Every plugin actor, the manager and the CLI speak these.
+// CAF 0.17 atoms hold at most 10 characters.
+
+#include <caf/atom.hpp>
+
+namespace troupe {
+
+/// Lifecycle: load a plugin with its config (Unloaded -> Loaded).
+using load_atom = caf::atom_constant<caf::atom("t_load")>;
+/// Lifecycle: run the plugin's init hook once after load (stays Loaded).
+using init_atom = caf::atom_constant<caf::atom("t_init")>;
+/// Lifecycle: start serving (Loaded -> Running).
+using start_atom = caf::atom_constant<caf::atom("t_start")>;
+/// Lifecycle: stop serving for a while (Running -> Paused).
+using pause_atom = caf::atom_constant<caf::atom("t_pause")>;
+/// Lifecycle: serve again (Paused -> Running).
+using resume_atom = caf::atom_constant<caf::atom("t_resume")>;
+/// Lifecycle: stop serving (Running or Paused -> Loaded).
+using stop_atom = caf::atom_constant<caf::atom("t_stop")>;
+/// Lifecycle: release the plugin (Loaded or Error -> Unloaded).
+using unload_atom = caf::atom_constant<caf::atom("t_unload")>;
+/// Execute: msgpack payload in, msgpack payload out.
+using execute_atom = caf::atom_constant<caf::atom("t_exec")>;
+/// Ask for a plugin's health.
+using health_atom = caf::atom_constant<caf::atom("t_health")>;
+/// Ask for a plugin's call statistics.
+using stats_atom = caf::atom_constant<caf::atom("t_stats")>;
+/// Ask for a plugin's metadata.
+using metadata_atom = caf::atom_constant<caf::atom("t_meta")>;
+/// Manager: register a plugin actor under an id.
+using register_atom = caf::atom_constant<caf::atom("t_register")>;
+/// Manager: list registered plugins.
+using list_atom = caf::atom_constant<caf::atom("t_list")>;
+/// Manager: apply a lifecycle step to every plugin, in dependency order.
+using all_atom = caf::atom_constant<caf::atom("t_all")>;
+
+} // namespace troupe

@@ -1,0 +1,71 @@
+#include "messages/json_codec.hpp"
+
+#include "messages/errors.hpp"
+#include "messages/msgpack_codec.hpp"
+
+namespace troupe {
+
+payload payload_from_json(const nlohmann::json& value) {
+  return payload{nlohmann::json::to_msgpack(value)};
+}
+
+caf::expected<payload> payload_from_json_text(const std::string& text) {
+  try {
+    return payload_from_json(nlohmann::json::parse(text));
+  } catch (const nlohmann::json::exception& e) {
+    return make_error(errc::bad_input, "", std::string("invalid JSON: ") + e.what());
+  }
+}
+
+namespace {
+
+// msgpack allows any key type; JSON only strings. Walks msgpack-c's object tree so that integer
+// keys, for example, become "1" instead of failing the whole conversion.
+nlohmann::json to_json(const msgpack::object& o) {
+  switch (o.type) {
+    case msgpack::type::NIL: return nullptr;
+    case msgpack::type::BOOLEAN: return o.via.boolean;
+    case msgpack::type::POSITIVE_INTEGER: return o.via.u64;
+    case msgpack::type::NEGATIVE_INTEGER: return o.via.i64;
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: return o.via.f64;
+    case msgpack::type::STR: return std::string(o.via.str.ptr, o.via.str.size);
+    case msgpack::type::BIN: {
+      std::vector<std::uint8_t> bytes(o.via.bin.ptr, o.via.bin.ptr + o.via.bin.size);
+      return nlohmann::json::binary(std::move(bytes));
+    }
+    case msgpack::type::ARRAY: {
+      auto result = nlohmann::json::array();
+      for (std::uint32_t i = 0; i < o.via.array.size; ++i)
+        result.push_back(to_json(o.via.array.ptr[i]));
+      return result;
+    }
+    case msgpack::type::MAP: {
+      auto result = nlohmann::json::object();
+      for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        auto key = kv.key.type == msgpack::type::STR
+                     ? std::string(kv.key.via.str.ptr, kv.key.via.str.size)
+                     : to_json(kv.key).dump();
+        result[key] = to_json(kv.val);
+      }
+      return result;
+    }
+    case msgpack::type::EXT: {
+      std::vector<std::uint8_t> bytes(o.via.ext.data(), o.via.ext.data() + o.via.ext.size);
+      return nlohmann::json::binary(std::move(bytes), static_cast<std::uint8_t>(o.via.ext.type()));
+    }
+  }
+  return nullptr;
+}
+
+} // namespace
+
+caf::expected<nlohmann::json> payload_to_json(const payload& in, const std::string& plugin) {
+  auto handle = unpack(in, plugin);
+  if (!handle)
+    return std::move(handle.error());
+  return to_json(handle->get());
+}
+
+} // namespace troupe

@@ -1,0 +1,54 @@
+#pragma once
+// The typed interface of the plugin manager: the registry that drives every plugin actor of a
+// node. The same handle works for a local manager and for one published on another node.
+
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/payload.hpp"
+#include "messages/plugin_protocol.hpp"
+#include "messages/plugin_types.hpp"
+
+namespace troupe {
+
+/// - register: adds a plugin actor under config.id (already_exists if taken); answers its metadata.
+/// - <step>, id: one lifecycle step for one plugin (load uses the registered config).
+/// - <step>, all: the step for every plugin in dependency order (stop and unload in reverse order);
+///   answers the ids in the order they were stepped. load, init, start, pause and resume end at the
+///   first error. stop and unload go on past errors and skip plugins not in a state they apply to,
+///   then answer the first real error, if any: shutting down does as much as it can.
+/// - execute, id, payload: the plugin's answer (not_found if no such plugin).
+/// - list [, type]: every plugin (of that type) with its state, sorted by id.
+/// - health: every plugin's health; health, id: one plugin's.
+/// - stats: every plugin's stats; stats, id: one plugin's.
+/// - metadata, id: one plugin's metadata.
+using manager_actor = caf::typed_actor<
+  caf::replies_to<register_atom, plugin_config, plugin_actor>::with<plugin_metadata>,
+  caf::replies_to<load_atom, std::string>::with<plugin_state>,
+  caf::replies_to<init_atom, std::string>::with<plugin_state>,
+  caf::replies_to<start_atom, std::string>::with<plugin_state>,
+  caf::replies_to<pause_atom, std::string>::with<plugin_state>,
+  caf::replies_to<resume_atom, std::string>::with<plugin_state>,
+  caf::replies_to<stop_atom, std::string>::with<plugin_state>,
+  caf::replies_to<unload_atom, std::string>::with<plugin_state>,
+  caf::replies_to<load_atom, all_atom>::with<std::vector<std::string>>,
+  caf::replies_to<init_atom, all_atom>::with<std::vector<std::string>>,
+  caf::replies_to<start_atom, all_atom>::with<std::vector<std::string>>,
+  caf::replies_to<pause_atom, all_atom>::with<std::vector<std::string>>,
+  caf::replies_to<resume_atom, all_atom>::with<std::vector<std::string>>,
+  caf::replies_to<stop_atom, all_atom>::with<std::vector<std::string>>,
+  caf::replies_to<unload_atom, all_atom>::with<std::vector<std::string>>,
+  caf::replies_to<execute_atom, std::string, payload>::with<payload>,
+  caf::replies_to<list_atom>::with<std::vector<plugin_info>>,
+  caf::replies_to<list_atom, plugin_type>::with<std::vector<plugin_info>>,
+  caf::replies_to<health_atom>::with<std::vector<plugin_health>>,
+  caf::replies_to<health_atom, std::string>::with<plugin_health>,
+  caf::replies_to<stats_atom>::with<std::vector<plugin_stats>>,
+  caf::replies_to<stats_atom, std::string>::with<plugin_stats>,
+  caf::replies_to<metadata_atom, std::string>::with<plugin_metadata>>;
+
+} // namespace troupe

@@ -1,0 +1,43 @@
+#include "messages/msgpack_codec.hpp"
+
+namespace troupe {
+
+payload nil_payload() {
+  return payload{{0xc0}};
+}
+
+caf::expected<msgpack::object_handle> unpack(const payload& in, const std::string& plugin) {
+  if (in.bytes.empty())
+    return make_error(errc::bad_input, plugin, "empty payload: expected one msgpack value");
+  try {
+    std::size_t offset = 0;
+    auto handle = msgpack::unpack(reinterpret_cast<const char*>(in.bytes.data()), in.bytes.size(),
+                                  offset);
+    if (offset != in.bytes.size())
+      return make_error(errc::bad_input, plugin,
+                        "payload has " + std::to_string(in.bytes.size() - offset)
+                          + " trailing bytes after its msgpack value");
+    return handle;
+  } catch (const std::exception& e) {
+    return make_error(errc::bad_input, plugin, std::string("malformed msgpack payload: ") + e.what());
+  }
+}
+
+
+const msgpack::object* map_field(const msgpack::object& map, std::string_view key) {
+  if (map.type != msgpack::type::MAP)
+    return nullptr;
+  for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+    const auto& kv = map.via.map.ptr[i];
+    if (kv.key.type == msgpack::type::STR
+        && std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == key)
+      return &kv.val;
+  }
+  return nullptr;
+}
+
+payload pack_object(const msgpack::object& value) {
+  return pack(value);
+}
+
+} // namespace troupe

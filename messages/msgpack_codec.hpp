@@ -1,0 +1,52 @@
+#pragma once
+// Turning C++ values into payloads and back with msgpack-c. Decoding never throws: malformed bytes
+// come back as a bad_input error.
+
+#include <string>
+#include <string_view>
+
+#include <caf/expected.hpp>
+#include <msgpack.hpp>
+
+#include "messages/errors.hpp"
+#include "messages/payload.hpp"
+
+namespace troupe {
+
+/// Packs any msgpack-c packable value into a payload.
+template <class T>
+payload pack(const T& value) {
+  msgpack::sbuffer buffer;
+  msgpack::pack(buffer, value);
+  const auto* data = reinterpret_cast<const std::uint8_t*>(buffer.data());
+  return payload{std::vector<std::uint8_t>(data, data + buffer.size())};
+}
+
+/// A payload holding msgpack nil.
+payload nil_payload();
+
+/// Decodes a payload into a msgpack object tree. `plugin` names who is decoding, for the error.
+/// REQUIRES: the payload holds exactly one msgpack document (trailing bytes are bad_input).
+caf::expected<msgpack::object_handle> unpack(const payload& in, const std::string& plugin = {});
+
+/// The value under string key `key` in a msgpack map, or null if `map` is no map or lacks the key.
+/// The pointer lives as long as the object tree.
+const msgpack::object* map_field(const msgpack::object& map, std::string_view key);
+
+/// Re-encodes one msgpack object (e.g. a field of a decoded request) as a payload of its own.
+payload pack_object(const msgpack::object& value);
+
+/// Decodes a payload and converts it to T (e.g. std::string, std::map<std::string, int>).
+template <class T>
+caf::expected<T> unpack_as(const payload& in, const std::string& plugin = {}) {
+  auto handle = unpack(in, plugin);
+  if (!handle)
+    return std::move(handle.error());
+  try {
+    return handle->get().as<T>();
+  } catch (const std::exception& e) {
+    return make_error(errc::bad_input, plugin, std::string("payload has the wrong type: ") + e.what());
+  }
+}
+
+} // namespace troupe

@@ -1,0 +1,147 @@
+#pragma once
+// Plain data that describes a plugin: its kind, metadata, lifecycle state, config, health and stats.
+// Every struct here travels in CAF messages (locally or to another node) and has a free `inspect`.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+namespace troupe {
+
+// -- plugin type ---------------------------------------------------------------------------------
+
+/// What a plugin is for. `custom` carries its own name in plugin_type::custom_name.
+enum class plugin_kind : std::uint8_t {
+  llm, tool, storage, memory, vector_db, communication, monitor, skill, custom
+};
+
+/// A plugin's type: one of the known kinds, or custom with a name (e.g. "custom:translator").
+struct plugin_type {
+  plugin_kind kind = plugin_kind::custom;
+  std::string custom_name; ///< Only meaningful when kind == custom.
+};
+
+bool operator==(const plugin_type& a, const plugin_type& b);
+inline bool operator!=(const plugin_type& a, const plugin_type& b) { return !(a == b); }
+
+/// Renders "llm", "tool", ..., or "custom:<name>".
+std::string to_string(const plugin_type& x);
+
+/// Parses what to_string renders (case-insensitive; "vectordb" and "vector_db" both work; any
+/// other word becomes custom:<word>). Returns nullopt only for an empty string.
+std::optional<plugin_type> parse_plugin_type(const std::string& text);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_type& x) {
+  return f(caf::meta::type_name("troupe::plugin_type"), x.kind, x.custom_name);
+}
+
+// -- lifecycle state -----------------------------------------------------------------------------
+
+/// The lifecycle states of a plugin. `error` carries a reason in plugin_state::reason.
+enum class state_code : std::uint8_t { unloaded, loading, loaded, running, paused, error };
+
+/// A plugin's lifecycle state.
+struct plugin_state {
+  state_code code = state_code::unloaded;
+  std::string reason; ///< Why the plugin is in `error`; empty otherwise.
+};
+
+bool operator==(const plugin_state& a, const plugin_state& b);
+inline bool operator!=(const plugin_state& a, const plugin_state& b) { return !(a == b); }
+
+/// Renders "Unloaded", "Loading", "Loaded", "Running", "Paused" or "Error(<reason>)".
+std::string to_string(const plugin_state& x);
+/// Renders the bare name of a state code ("Running").
+std::string to_string(state_code x);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_state& x) {
+  return f(caf::meta::type_name("troupe::plugin_state"), x.code, x.reason);
+}
+
+// -- metadata ------------------------------------------------------------------------------------
+
+/// What a plugin says about itself. The host overwrites `id` with the instance id from the config.
+struct plugin_metadata {
+  std::string id;
+  std::string name;
+  std::string version;
+  std::string description;
+  plugin_type type;
+  std::vector<std::string> capabilities;
+  std::int32_t priority = 0;               ///< Higher first among plugins with no order between them.
+  std::vector<std::string> dependencies;   ///< Ids of plugins that must be loaded before this one.
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_metadata& x) {
+  return f(caf::meta::type_name("troupe::plugin_metadata"), x.id, x.name, x.version,
+           x.description, x.type, x.capabilities, x.priority, x.dependencies);
+}
+
+// -- config --------------------------------------------------------------------------------------
+
+/// The configuration a plugin instance is loaded with.
+struct plugin_config {
+  std::string id;                              ///< Instance id; unique within a manager.
+  std::map<std::string, std::string> settings; ///< Plugin-specific settings, as text.
+  std::vector<std::string> dependencies;       ///< Added to the plugin's own dependencies.
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_config& x) {
+  return f(caf::meta::type_name("troupe::plugin_config"), x.id, x.settings, x.dependencies);
+}
+
+// -- health and stats ----------------------------------------------------------------------------
+
+/// The answer to a health check.
+struct plugin_health {
+  std::string id;
+  bool healthy = false;
+  plugin_state state;
+  std::string detail; ///< What the plugin's own check said, or why it was not asked.
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_health& x) {
+  return f(caf::meta::type_name("troupe::plugin_health"), x.id, x.healthy, x.state, x.detail);
+}
+
+/// Execute statistics of one plugin instance since it was spawned. Latencies are in microseconds,
+/// measured inside the plugin actor around the plugin's execute; percentiles cover the most recent
+/// calls (a window of 1024). All figures are 0 before the first call.
+struct plugin_stats {
+  std::string id;
+  std::uint64_t calls = 0;    ///< Execute requests answered, with a result or an error.
+  std::uint64_t failures = 0; ///< Of those, the ones answered with an error.
+  double mean_us = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+  plugin_state state;
+  std::map<std::string, std::int64_t> counters; ///< The plugin's own counters.
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_stats& x) {
+  return f(caf::meta::type_name("troupe::plugin_stats"), x.id, x.calls, x.failures, x.mean_us,
+           x.p50_us, x.p99_us, x.state, x.counters);
+}
+
+/// One row of the manager's list: a registered plugin, its metadata and its state.
+struct plugin_info {
+  plugin_metadata metadata;
+  plugin_state state;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plugin_info& x) {
+  return f(caf::meta::type_name("troupe::plugin_info"), x.metadata, x.state);
+}
+
+} // namespace troupe
