@@ -26,6 +26,10 @@ public:
   client(caf::actor_system& sys, manager_actor manager,
          std::chrono::milliseconds timeout = default_timeout);
 
+  virtual ~client() = default;
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
   /// The manager this client talks to.
   const manager_actor& manager() const { return manager_; }
 

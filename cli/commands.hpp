@@ -1,0 +1,41 @@
+#pragma once
+// The `troupe` subcommands. Each returns the process exit code: 0 success, 1 a plugin or node
+// answered with an error, 2 bad usage or configuration.
+
+#include <optional>
+#include <string>
+
+namespace troupe::cli {
+
+/// Where a command's plugins live: a config file started in-process, or a running node.
+struct target {
+  std::string config_path; ///< --config FILE
+  std::string node;        ///< --node HOST:PORT
+  std::string exe_dir;     ///< Directory of the troupe binary, for library search.
+};
+
+/// Options of `troupe run`.
+struct run_options {
+  std::string config_path;
+  std::optional<std::string> host;
+  std::optional<unsigned> port;
+};
+
+/// `troupe run CONFIG`: hosts the config's plugins until SIGINT or SIGTERM, publishing the
+/// manager on node.host:node.port when the port is not 0.
+int run_node(const run_options& opts, const std::string& exe_dir);
+
+/// `troupe exec PLUGIN [JSON]`: with JSON, executes once and prints the result as JSON; without,
+/// reads one JSON value per line from stdin and prints {"ok": RESULT} or {"error": {...}} per line.
+int exec_plugin(const target& where, const std::string& plugin, const std::optional<std::string>& json);
+
+/// `troupe list [--type T]`: every plugin with its metadata and state, as a JSON array.
+int list_plugins(const target& where, const std::optional<std::string>& type);
+
+/// `troupe stats [PLUGIN]`: the stats of one plugin, or of all, as JSON.
+int show_stats(const target& where, const std::optional<std::string>& plugin);
+
+/// `troupe health`: every plugin's health as a JSON array; exit 1 if any is unhealthy.
+int show_health(const target& where);
+
+} // namespace troupe::cli

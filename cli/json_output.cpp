@@ -1,0 +1,41 @@
+#include "cli/json_output.hpp"
+
+#include "messages/errors.hpp"
+
+namespace troupe::cli {
+
+nlohmann::json to_json(const plugin_metadata& x) {
+  return {{"id", x.id},
+          {"name", x.name},
+          {"version", x.version},
+          {"description", x.description},
+          {"type", to_string(x.type)},
+          {"capabilities", x.capabilities},
+          {"priority", x.priority},
+          {"dependencies", x.dependencies}};
+}
+
+nlohmann::json to_json(const plugin_info& x) {
+  auto result = to_json(x.metadata);
+  result["state"] = to_string(x.state);
+  return result;
+}
+
+nlohmann::json to_json(const plugin_stats& x) {
+  return {{"id", x.id},           {"calls", x.calls},   {"failures", x.failures},
+          {"mean_us", x.mean_us}, {"p50_us", x.p50_us}, {"p99_us", x.p99_us},
+          {"state", to_string(x.state)}, {"counters", x.counters}};
+}
+
+nlohmann::json to_json(const plugin_health& x) {
+  return {{"id", x.id}, {"healthy", x.healthy}, {"state", to_string(x.state)}, {"detail", x.detail}};
+}
+
+nlohmann::json error_json(const caf::error& err) {
+  nlohmann::json result{{"code", code_name(err)}, {"message", describe(err)}};
+  if (auto plugin = plugin_of(err); !plugin.empty())
+    result["plugin"] = plugin;
+  return result;
+}
+
+} // namespace troupe::cli

@@ -1,0 +1,23 @@
+#pragma once
+// JSON renderings of Troupe's values for the command line's output.
+
+#include <nlohmann/json.hpp>
+
+#include <caf/error.hpp>
+
+#include "messages/plugin_types.hpp"
+
+namespace troupe::cli {
+
+/// {"id", "name", "version", "description", "type", "capabilities", "priority", "dependencies"}
+nlohmann::json to_json(const plugin_metadata& x);
+/// The metadata fields plus "state".
+nlohmann::json to_json(const plugin_info& x);
+/// {"id", "calls", "failures", "mean_us", "p50_us", "p99_us", "state", "counters"}
+nlohmann::json to_json(const plugin_stats& x);
+/// {"id", "healthy", "state", "detail"}
+nlohmann::json to_json(const plugin_health& x);
+/// {"code": "invalid_state", "message": "<describe(err)>", "plugin": "echo"} ("plugin" if known).
+nlohmann::json error_json(const caf::error& err);
+
+} // namespace troupe::cli

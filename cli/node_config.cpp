@@ -1,0 +1,252 @@
+#include "cli/node_config.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "messages/errors.hpp"
+
+namespace fs = std::filesystem;
+
+namespace troupe::cli {
+
+namespace {
+
+std::string where(const std::string& origin, const toml::node& node) {
+  const auto& src = node.source();
+  return origin + ":" + std::to_string(src.begin.line);
+}
+
+caf::error bad(const std::string& origin, const toml::node& node, const std::string& what) {
+  return make_error(errc::config_error, "", where(origin, node) + ": " + what);
+}
+
+/// A scalar setting rendered as text ("8080", "true", "0.5", "text").
+std::optional<std::string> scalar_text(const toml::node& node) {
+  if (auto s = node.value<std::string>(); s && node.is_string())
+    return *s;
+  if (node.is_integer())
+    return std::to_string(*node.value<std::int64_t>());
+  if (node.is_boolean())
+    return *node.value<bool>() ? "true" : "false";
+  if (node.is_floating_point()) {
+    std::ostringstream out;
+    out << *node.value<double>();
+    return out.str();
+  }
+  return std::nullopt;
+}
+
+std::string expand(std::string text, const std::string& config_dir) {
+  const std::string token = "{config_dir}";
+  for (auto pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos))
+    text.replace(pos, token.size(), config_dir), pos += config_dir.size();
+  return text;
+}
+
+caf::expected<std::vector<std::string>> string_list(const std::string& origin,
+                                                    const toml::node& node, const char* key) {
+  std::vector<std::string> result;
+  const auto* arr = node.as_array();
+  if (arr == nullptr)
+    return bad(origin, node, std::string("'") + key + "' must be an array of strings");
+  for (const auto& item : *arr) {
+    if (!item.is_string())
+      return bad(origin, item, std::string("'") + key + "' must be an array of strings");
+    result.push_back(*item.value<std::string>());
+  }
+  return result;
+}
+
+caf::error read_node_table(const std::string& origin, const toml::table& t, node_config& cfg) {
+  static const std::set<std::string> known{"name", "log_level", "host", "port", "scheduler_policy",
+                                           "threads", "plugin_dirs"};
+  for (const auto& [key, value] : t) {
+    std::string k{key.str()};
+    if (known.count(k) == 0)
+      return bad(origin, value, "unknown key 'node." + k + "'");
+    if (k == "port" || k == "threads") {
+      auto n = value.value<std::int64_t>();
+      if (!value.is_integer() || *n < 0 || *n > 65535)
+        return bad(origin, value, "'node." + k + "' must be an integer from 0 to 65535");
+      if (k == "port")
+        cfg.port = static_cast<std::uint16_t>(*n);
+      else
+        cfg.threads = static_cast<std::uint32_t>(*n);
+    } else if (k == "plugin_dirs") {
+      auto dirs = string_list(origin, value, "node.plugin_dirs");
+      if (!dirs)
+        return std::move(dirs.error());
+      cfg.plugin_dirs = std::move(*dirs);
+    } else {
+      if (!value.is_string())
+        return bad(origin, value, "'node." + k + "' must be a string");
+      auto text = *value.value<std::string>();
+      if (k == "name")
+        cfg.name = text;
+      else if (k == "log_level")
+        cfg.log_level = text;
+      else if (k == "host")
+        cfg.host = text;
+      else
+        cfg.scheduler_policy = text;
+    }
+  }
+  static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (levels.count(cfg.log_level) == 0)
+    return bad(origin, t, "'node.log_level' must be one of trace, debug, info, warn, error, critical, off");
+  if (cfg.scheduler_policy != "stealing" && cfg.scheduler_policy != "sharing")
+    return bad(origin, t, "'node.scheduler_policy' must be \"stealing\" or \"sharing\"");
+  return {};
+}
+
+caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::string& config_dir,
+                                       const toml::table& t) {
+  static const std::set<std::string> known{"id", "kind", "class", "library", "dependencies",
+                                           "settings"};
+  plugin_spec spec;
+  for (const auto& [key, value] : t) {
+    std::string k{key.str()};
+    if (known.count(k) == 0)
+      return bad(origin, value, "unknown key '" + k + "' in [[plugins]]");
+    if (k == "dependencies") {
+      auto deps = string_list(origin, value, "dependencies");
+      if (!deps)
+        return std::move(deps.error());
+      spec.config.dependencies = std::move(*deps);
+    } else if (k == "settings") {
+      const auto* settings = value.as_table();
+      if (settings == nullptr)
+        return bad(origin, value, "'settings' must be a table");
+      for (const auto& [skey, svalue] : *settings) {
+        auto text = scalar_text(svalue);
+        if (!text)
+          return bad(origin, svalue, "setting '" + std::string(skey.str())
+                                       + "' must be a string, integer, float or boolean");
+        spec.config.settings[std::string(skey.str())] = expand(*text, config_dir);
+      }
+    } else {
+      if (!value.is_string())
+        return bad(origin, value, "'" + k + "' must be a string");
+      auto text = *value.value<std::string>();
+      if (k == "id")
+        spec.config.id = text;
+      else if (k == "kind")
+        spec.kind = text;
+      else if (k == "class")
+        spec.class_name = text;
+      else
+        spec.library = text;
+    }
+  }
+  if (spec.config.id.empty())
+    return bad(origin, t, "every [[plugins]] entry needs an 'id'");
+  if (spec.kind.empty())
+    spec.kind = spec.library.empty() ? "native" : "library";
+  if (spec.kind == "native" && spec.class_name.empty())
+    spec.class_name = spec.config.id;
+  if (spec.kind == "library" && spec.library.empty())
+    return bad(origin, t, "plugin '" + spec.config.id + "': kind \"library\" needs 'library'");
+  if (spec.kind != "native" && spec.kind != "library")
+    return bad(origin, t, "plugin '" + spec.config.id + "': unknown kind '" + spec.kind
+                            + "' (expected \"native\" or \"library\")");
+  return spec;
+}
+
+} // namespace
+
+caf::expected<node_config> parse_node_config(const std::string& text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    return make_error(errc::config_error, "",
+                      origin + ":" + std::to_string(e.source().begin.line) + ": "
+                        + std::string(e.description()));
+  }
+  node_config cfg;
+  cfg.path = origin;
+  auto config_dir = fs::absolute(fs::path(origin)).parent_path().string();
+  for (const auto& [key, value] : root) {
+    std::string k{key.str()};
+    if (k == "node") {
+      if (!value.is_table())
+        return bad(origin, value, "'node' must be a table");
+      if (auto err = read_node_table(origin, *value.as_table(), cfg))
+        return err;
+    } else if (k == "plugins") {
+      const auto* arr = value.as_array();
+      if (arr == nullptr)
+        return bad(origin, value, "'plugins' must be an array of tables: use [[plugins]]");
+      std::set<std::string> ids;
+      for (const auto& item : *arr) {
+        if (!item.is_table())
+          return bad(origin, item, "each entry of 'plugins' must be a table");
+        auto spec = read_plugin(origin, config_dir, *item.as_table());
+        if (!spec)
+          return std::move(spec.error());
+        if (!ids.insert(spec->config.id).second)
+          return bad(origin, item, "plugin id '" + spec->config.id + "' is used twice");
+        cfg.plugins.push_back(std::move(*spec));
+      }
+    } else {
+      return bad(origin, value, "unknown top-level key '" + k + "' (expected [node] or [[plugins]])");
+    }
+  }
+  return cfg;
+}
+
+caf::expected<node_config> load_node_config(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return make_error(errc::not_found, "", "cannot read config file '" + path + "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_node_config(buffer.str(), path);
+}
+
+caf::expected<std::string> resolve_library(const node_config& cfg, const plugin_spec& spec,
+                                           const std::string& exe_dir) {
+  auto config_dir = cfg.path.empty() ? fs::current_path()
+                                     : fs::absolute(fs::path(cfg.path)).parent_path();
+  fs::path given{spec.library};
+  bool is_path = given.has_parent_path() || given.extension() == ".so";
+  if (is_path) {
+    auto full = given.is_absolute() ? given : config_dir / given;
+    if (fs::exists(full))
+      return full.lexically_normal().string();
+    return make_error(errc::not_found, spec.config.id,
+                      "no plugin library at '" + full.lexically_normal().string() + "'");
+  }
+  std::vector<fs::path> dirs;
+  for (const auto& d : cfg.plugin_dirs)
+    dirs.push_back(fs::path(d).is_absolute() ? fs::path(d) : config_dir / d);
+  if (const char* env = std::getenv("TROUPE_PLUGIN_PATH")) {
+    std::stringstream list{env};
+    for (std::string d; std::getline(list, d, ':');)
+      if (!d.empty())
+        dirs.emplace_back(d);
+  }
+  if (!exe_dir.empty()) {
+    dirs.push_back(fs::path(exe_dir) / ".." / "plugins");
+    dirs.push_back(fs::path(exe_dir) / ".." / "lib" / "troupe" / "plugins");
+  }
+  std::string looked;
+  for (const auto& dir : dirs) {
+    for (const auto& file : {"lib" + spec.library + ".so", spec.library}) {
+      auto candidate = (dir / file).lexically_normal();
+      if (fs::is_regular_file(candidate))
+        return candidate.string();
+    }
+    looked += (looked.empty() ? "" : ", ") + dir.lexically_normal().string();
+  }
+  return make_error(errc::not_found, spec.config.id,
+                    "no library 'lib" + spec.library + ".so' in the plugin directories ("
+                      + (looked.empty() ? "none" : looked) + ")");
+}
+
+} // namespace troupe::cli

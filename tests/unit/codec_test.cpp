@@ -1,0 +1,209 @@
+// The msgpack and JSON codecs: round trips, and malformed input as bad_input errors.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "messages/errors.hpp"
+#include "messages/json_codec.hpp"
+#include "messages/msgpack_codec.hpp"
+
+namespace troupe {
+namespace {
+
+using nlohmann::json;
+
+void expect_bad_input(const caf::error& err, const std::string& plugin,
+                      const std::string& detail_part) {
+  ASSERT_TRUE(is_troupe_error(err)) << describe(err);
+  EXPECT_EQ(err.code(), static_cast<std::uint8_t>(errc::bad_input)) << describe(err);
+  EXPECT_EQ(plugin_of(err), plugin) << describe(err);
+  EXPECT_NE(detail_of(err).find(detail_part), std::string::npos) << describe(err);
+}
+
+// -- msgpack -------------------------------------------------------------------------------------
+
+TEST(MsgpackCodec, StringRoundTrips) {
+  auto out = unpack_as<std::string>(pack(std::string("hello, world")));
+  ASSERT_TRUE(out) << describe(out.error());
+  EXPECT_EQ(*out, "hello, world");
+}
+
+TEST(MsgpackCodec, IntegersRoundTripIncludingExtremes) {
+  for (std::int64_t v : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{127}, std::int64_t{-32},
+                         std::numeric_limits<std::int64_t>::min(),
+                         std::numeric_limits<std::int64_t>::max()}) {
+    auto out = unpack_as<std::int64_t>(pack(v));
+    ASSERT_TRUE(out) << describe(out.error());
+    EXPECT_EQ(*out, v);
+  }
+  auto big = unpack_as<std::uint64_t>(pack(std::numeric_limits<std::uint64_t>::max()));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(*big, std::numeric_limits<std::uint64_t>::max());
+}
+
+TEST(MsgpackCodec, NanAndInfinitySurviveAsBytes) {
+  auto nan = unpack_as<double>(pack(std::numeric_limits<double>::quiet_NaN()));
+  ASSERT_TRUE(nan);
+  EXPECT_TRUE(std::isnan(*nan));
+  auto inf = unpack_as<double>(pack(-std::numeric_limits<double>::infinity()));
+  ASSERT_TRUE(inf);
+  EXPECT_TRUE(std::isinf(*inf));
+  EXPECT_LT(*inf, 0);
+}
+
+TEST(MsgpackCodec, ContainersRoundTrip) {
+  std::map<std::string, std::vector<int>> value{{"a", {1, 2, 3}}, {"b", {}}, {"c", {-7}}};
+  auto out = unpack_as<std::map<std::string, std::vector<int>>>(pack(value));
+  ASSERT_TRUE(out) << describe(out.error());
+  EXPECT_EQ(*out, value);
+}
+
+TEST(MsgpackCodec, NilPayloadIsOneNilByte) {
+  EXPECT_EQ(nil_payload().bytes, std::vector<std::uint8_t>{0xc0});
+  auto handle = unpack(nil_payload());
+  ASSERT_TRUE(handle);
+  EXPECT_TRUE(handle->get().is_nil());
+}
+
+TEST(MsgpackCodec, EmptyPayloadIsBadInputNamingTheDecoder) {
+  auto out = unpack(payload{}, "decoder");
+  ASSERT_FALSE(out);
+  expect_bad_input(out.error(), "decoder", "empty payload");
+}
+
+TEST(MsgpackCodec, NeverUsedByteIsBadInput) {
+  auto out = unpack(payload{{0xc1}}, "p");
+  ASSERT_FALSE(out);
+  expect_bad_input(out.error(), "p", "malformed msgpack");
+}
+
+TEST(MsgpackCodec, TruncatedDocumentIsBadInput) {
+  auto full = pack(std::vector<std::string>{"one", "two", "three"});
+  payload cut{std::vector<std::uint8_t>(full.bytes.begin(), full.bytes.end() - 2)};
+  auto out = unpack(cut, "p");
+  ASSERT_FALSE(out);
+  expect_bad_input(out.error(), "p", "malformed msgpack");
+}
+
+TEST(MsgpackCodec, HugeDeclaredArrayWithoutElementsIsBadInput) {
+  // array32 header claiming 4 billion elements, followed by nothing.
+  auto out = unpack(payload{{0xdd, 0xff, 0xff, 0xff, 0xff}}, "p");
+  ASSERT_FALSE(out);
+  expect_bad_input(out.error(), "p", "malformed msgpack");
+}
+
+TEST(MsgpackCodec, TrailingBytesAreBadInputAndCounted) {
+  auto p = pack(1);
+  p.bytes.push_back(0x02);
+  p.bytes.push_back(0x03);
+  auto out = unpack(p, "p");
+  ASSERT_FALSE(out);
+  expect_bad_input(out.error(), "p", "2 trailing bytes");
+}
+
+TEST(MsgpackCodec, WrongTypeIsBadInput) {
+  auto out = unpack_as<int>(pack(std::string("not a number")), "typed");
+  ASSERT_FALSE(out);
+  expect_bad_input(out.error(), "typed", "wrong type");
+}
+
+TEST(MsgpackCodec, MapFieldFindsStringKeysOnly) {
+  auto handle = unpack(payload_from_json(json{{"op", "get"}, {"key", "k"}}));
+  ASSERT_TRUE(handle);
+  const auto* op = map_field(handle->get(), "op");
+  ASSERT_NE(op, nullptr);
+  EXPECT_EQ(op->as<std::string>(), "get");
+  EXPECT_EQ(map_field(handle->get(), "missing"), nullptr);
+  auto not_a_map = unpack(pack(std::vector<int>{1, 2}));
+  ASSERT_TRUE(not_a_map);
+  EXPECT_EQ(map_field(not_a_map->get(), "op"), nullptr);
+}
+
+TEST(MsgpackCodec, PackObjectReencodesOneField) {
+  auto handle = unpack(payload_from_json(json{{"value", {{"x", json::array({1, 2})}}}}));
+  ASSERT_TRUE(handle);
+  const auto* value = map_field(handle->get(), "value");
+  ASSERT_NE(value, nullptr);
+  auto reencoded = payload_to_json(pack_object(*value));
+  ASSERT_TRUE(reencoded) << describe(reencoded.error());
+  EXPECT_EQ(*reencoded, (json{{"x", json::array({1, 2})}}));
+}
+
+TEST(Payload, ComparesByBytes) {
+  EXPECT_EQ(pack(std::string("a")), pack(std::string("a")));
+  EXPECT_NE(pack(std::string("a")), pack(std::string("b")));
+}
+
+// -- JSON ----------------------------------------------------------------------------------------
+
+TEST(JsonCodec, NestedDocumentRoundTrips) {
+  json doc = {{"name", "troupe"},
+              {"count", 42},
+              {"negative", -17},
+              {"big", std::numeric_limits<std::int64_t>::min()},
+              {"ratio", 0.125},
+              {"flag", true},
+              {"nothing", nullptr},
+              {"list", json::array({1, "two", 3.5, json::array({}), json::object()})},
+              {"nested", {{"deeper", {{"deepest", "yes"}}}}}};
+  auto back = payload_to_json(payload_from_json(doc));
+  ASSERT_TRUE(back) << describe(back.error());
+  EXPECT_EQ(*back, doc) << back->dump();
+}
+
+TEST(JsonCodec, TextRoundTrips) {
+  auto p = payload_from_json_text(R"({"a": [1, 2, {"b": null}], "c": "d"})");
+  ASSERT_TRUE(p) << describe(p.error());
+  auto back = payload_to_json(*p);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->dump(), R"({"a":[1,2,{"b":null}],"c":"d"})");
+}
+
+TEST(JsonCodec, JsonTextAndMsgpackPackAgree) {
+  auto from_json = payload_from_json_text(R"("hi")");
+  ASSERT_TRUE(from_json);
+  EXPECT_EQ(*from_json, pack(std::string("hi")));
+}
+
+TEST(JsonCodec, InvalidJsonTextIsBadInput) {
+  for (const char* text : {"{", "{\"a\": }", "[1, 2", "nope", ""}) {
+    auto p = payload_from_json_text(text);
+    ASSERT_FALSE(p) << text;
+    expect_bad_input(p.error(), "", "invalid JSON");
+  }
+}
+
+TEST(JsonCodec, NonStringMapKeysBecomeTheirJsonText) {
+  auto back = payload_to_json(pack(std::map<int, std::string>{{1, "one"}, {-2, "minus two"}}));
+  ASSERT_TRUE(back) << describe(back.error());
+  EXPECT_EQ(*back, (json{{"1", "one"}, {"-2", "minus two"}}));
+}
+
+TEST(JsonCodec, BinaryBecomesAJsonBinaryValue) {
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> packer{buffer};
+  const char raw[] = {1, 2, 3};
+  packer.pack_bin(3);
+  packer.pack_bin_body(raw, 3);
+  payload p{std::vector<std::uint8_t>(buffer.data(), buffer.data() + buffer.size())};
+  auto back = payload_to_json(p);
+  ASSERT_TRUE(back) << describe(back.error());
+  ASSERT_TRUE(back->is_binary());
+  const std::vector<std::uint8_t>& bytes = back->get_binary();
+  EXPECT_EQ(bytes, (std::vector<std::uint8_t>{1, 2, 3}));
+}
+
+TEST(JsonCodec, MalformedPayloadIsBadInputNamingThePlugin) {
+  auto back = payload_to_json(payload{{0x92, 0x01}}, "cli");
+  ASSERT_FALSE(back);
+  expect_bad_input(back.error(), "cli", "malformed msgpack");
+}
+
+} // namespace
+} // namespace troupe
