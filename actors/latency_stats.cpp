@@ -9,21 +9,27 @@ namespace troupe {
 
 void latency_stats::record(std::uint64_t nanos, bool failed) {
   constexpr std::uint64_t cap = std::numeric_limits<std::uint32_t>::max();
-  recent_[calls_ % window] = static_cast<std::uint32_t>(std::min(nanos, cap));
+  recent_[measured_ % window] = static_cast<std::uint32_t>(std::min(nanos, cap));
+  ++measured_;
   ++calls_;
   total_nanos_ += nanos;
   if (failed)
     ++failures_;
 }
 
+void latency_stats::record_rejected() {
+  ++calls_;
+  ++failures_;
+}
+
 double latency_stats::mean_us() const {
-  if (calls_ == 0)
+  if (measured_ == 0)
     return 0;
-  return static_cast<double>(total_nanos_) / static_cast<double>(calls_) / 1000.0;
+  return static_cast<double>(total_nanos_) / static_cast<double>(measured_) / 1000.0;
 }
 
 double latency_stats::percentile_us(double q) const {
-  auto n = static_cast<std::size_t>(std::min<std::uint64_t>(calls_, window));
+  auto n = static_cast<std::size_t>(std::min<std::uint64_t>(measured_, window));
   if (n == 0)
     return 0;
   std::vector<std::uint32_t> sorted(recent_.begin(), recent_.begin() + static_cast<long>(n));

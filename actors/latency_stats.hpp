@@ -15,10 +15,13 @@ public:
   /// Records one call that took `nanos` nanoseconds.
   void record(std::uint64_t nanos, bool failed);
 
+  /// Records a call refused before it ran (e.g. not Running): a call and a failure, no latency.
+  void record_rejected();
+
   std::uint64_t calls() const { return calls_; }
   std::uint64_t failures() const { return failures_; }
 
-  /// Mean over every call since construction, in microseconds; 0 before the first call.
+  /// Mean over every measured call since construction, in microseconds; 0 before the first.
   double mean_us() const;
 
   /// The q-quantile (0 < q <= 1) of the recent window, in microseconds (nearest rank);
@@ -28,6 +31,7 @@ public:
 private:
   std::uint64_t calls_ = 0;
   std::uint64_t failures_ = 0;
+  std::uint64_t measured_ = 0; // calls with a latency sample
   std::uint64_t total_nanos_ = 0;
   std::array<std::uint32_t, window> recent_{}; // nanoseconds, saturated at ~4.29 s
 };

@@ -137,7 +137,9 @@ private:
     if (entries_.count(cfg.id) > 0)
       return make_error(errc::already_exists, cfg.id, "a plugin with this id is registered already");
     auto id = cfg.id;
-    entries_.emplace(id, entry{host, {}, std::move(cfg)}); // reserves the id
+    plugin_metadata pending;
+    pending.id = id;
+    entries_.emplace(id, entry{host, std::move(pending), std::move(cfg)}); // reserves the id
     auto promise = make_response_promise<plugin_metadata>();
     request(host, opts_.query_timeout, metadata_atom::value).then(
       [this, id, host, promise](plugin_metadata& md) mutable {

@@ -153,7 +153,7 @@ private:
 
   caf::result<payload> on_execute(const payload& in) {
     if (state_.code != state_code::running) {
-      stats_.record(0, true);
+      stats_.record_rejected();
       return make_error(errc::invalid_state, id_,
                         "cannot execute while " + to_string(state_) + ": start it first");
     }

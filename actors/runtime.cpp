@@ -58,7 +58,8 @@ caf::expected<plugin_metadata> runtime::add_native(plugin_config cfg, const std:
 }
 
 caf::expected<plugin_metadata> runtime::add_library(plugin_config cfg, const std::string& path) {
-  return add(std::move(cfg), library_plugin_factory(path, cfg.id));
+  auto id = cfg.id;
+  return add(std::move(cfg), library_plugin_factory(path, std::move(id)));
 }
 
 } // namespace troupe

@@ -9,11 +9,26 @@ payload payload_from_json(const nlohmann::json& value) {
   return payload{nlohmann::json::to_msgpack(value)};
 }
 
+namespace {
+
+/// Thrown by the parse callback when JSON nests deeper than a payload may.
+struct too_deep {};
+
+} // namespace
+
 caf::expected<payload> payload_from_json_text(const std::string& text) {
+  auto depth_guard = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    if (static_cast<std::size_t>(depth) > max_payload_depth)
+      throw too_deep{};
+    return true;
+  };
   try {
-    return payload_from_json(nlohmann::json::parse(text));
+    return payload_from_json(nlohmann::json::parse(text, depth_guard));
   } catch (const nlohmann::json::exception& e) {
     return make_error(errc::bad_input, "", std::string("invalid JSON: ") + e.what());
+  } catch (const too_deep&) {
+    return make_error(errc::bad_input, "",
+                      "JSON nests deeper than " + std::to_string(max_payload_depth) + " levels");
   }
 }
 

@@ -15,7 +15,8 @@ namespace troupe {
 /// Encodes a JSON value as a msgpack payload.
 payload payload_from_json(const nlohmann::json& value);
 
-/// Parses JSON text and encodes it; a syntax error is a bad_input error naming the position.
+/// Parses JSON text and encodes it; a syntax error, or nesting deeper than max_payload_depth, is
+/// a bad_input error (naming the position for syntax errors).
 caf::expected<payload> payload_from_json_text(const std::string& text);
 
 /// Decodes a msgpack payload into JSON. Map keys that are not strings are rendered as their JSON

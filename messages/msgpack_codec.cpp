@@ -1,5 +1,8 @@
 #include "messages/msgpack_codec.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace troupe {
 
 payload nil_payload() {
@@ -11,8 +14,12 @@ caf::expected<msgpack::object_handle> unpack(const payload& in, const std::strin
     return make_error(errc::bad_input, plugin, "empty payload: expected one msgpack value");
   try {
     std::size_t offset = 0;
+    // Every element takes at least one byte, so limiting counts to the payload's size rejects
+    // nothing valid but stops a 5-byte header from claiming 4 billion elements.
+    auto n = static_cast<std::uint32_t>(std::min<std::size_t>(in.bytes.size(), UINT32_MAX));
+    msgpack::unpack_limit limit(n, n / 2, n, n, n, max_payload_depth);
     auto handle = msgpack::unpack(reinterpret_cast<const char*>(in.bytes.data()), in.bytes.size(),
-                                  offset);
+                                  offset, nullptr, nullptr, limit);
     if (offset != in.bytes.size())
       return make_error(errc::bad_input, plugin,
                         "payload has " + std::to_string(in.bytes.size() - offset)

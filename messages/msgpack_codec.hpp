@@ -22,11 +22,15 @@ payload pack(const T& value) {
   return payload{std::vector<std::uint8_t>(data, data + buffer.size())};
 }
 
+/// The deepest nesting of arrays and maps a payload may have; deeper ones are bad_input.
+constexpr std::size_t max_payload_depth = 256;
+
 /// A payload holding msgpack nil.
 payload nil_payload();
 
 /// Decodes a payload into a msgpack object tree. `plugin` names who is decoding, for the error.
-/// REQUIRES: the payload holds exactly one msgpack document (trailing bytes are bad_input).
+/// The payload must hold exactly one msgpack document (trailing bytes are bad_input), nested at
+/// most max_payload_depth deep, with no container claiming more elements than it has bytes.
 caf::expected<msgpack::object_handle> unpack(const payload& in, const std::string& plugin = {});
 
 /// The value under string key `key` in a msgpack map, or null if `map` is no map or lacks the key.

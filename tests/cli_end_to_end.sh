@@ -4,7 +4,7 @@
 set -uo pipefail
 T=$1
 work=$(mktemp -d)
-trap 'kill -INT $node 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ "$node" -gt 0 ] && kill -INT $node 2>/dev/null; rm -rf "$work"' EXIT
 node=0
 passed=0
 failed=0

@@ -161,7 +161,8 @@ caf::expected<payload> kv_store_plugin::execute(plugin_context& ctx, const paylo
     std::vector<std::string> keys;
     int rc;
     while ((rc = sqlite3_step(stmts_->keys)) == SQLITE_ROW)
-      keys.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmts_->keys, 0)));
+      keys.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmts_->keys, 0)),
+                        static_cast<std::size_t>(sqlite3_column_bytes(stmts_->keys, 0)));
     if (rc != SQLITE_DONE)
       return db_error();
     return pack(keys);
