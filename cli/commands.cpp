@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
@@ -60,6 +61,15 @@ nlohmann::json execute_line(client& api, const std::string& plugin, const std::s
   if (!json)
     return {{"error", error_json(json.error())}};
   return {{"ok", std::move(*json)}};
+}
+
+/// A JSON array of the rows, each rendered by to_json.
+template <class Row>
+nlohmann::json json_array(const std::vector<Row>& rows) {
+  auto out = nlohmann::json::array();
+  for (const auto& row : rows)
+    out.push_back(to_json(row));
+  return out;
 }
 
 sigset_t termination_signals() {
@@ -149,10 +159,7 @@ int list_plugins(const target& where, const std::optional<std::string>& type) {
   }
   if (!rows)
     return report(rows.error(), exit_failed);
-  auto out = nlohmann::json::array();
-  for (const auto& row : *rows)
-    out.push_back(to_json(row));
-  std::cout << out.dump(2) << std::endl;
+  std::cout << json_array(*rows).dump(2) << std::endl;
   return exit_ok;
 }
 
@@ -170,10 +177,7 @@ int show_stats(const target& where, const std::optional<std::string>& plugin) {
   auto all = (*s)->api().stats();
   if (!all)
     return report(all.error(), exit_failed);
-  auto out = nlohmann::json::array();
-  for (const auto& row : *all)
-    out.push_back(to_json(row));
-  std::cout << out.dump(2) << std::endl;
+  std::cout << json_array(*all).dump(2) << std::endl;
   return exit_ok;
 }
 
@@ -184,13 +188,8 @@ int show_health(const target& where) {
   auto all = (*s)->api().health();
   if (!all)
     return report(all.error(), exit_failed);
-  auto out = nlohmann::json::array();
-  bool healthy = true;
-  for (const auto& row : *all) {
-    out.push_back(to_json(row));
-    healthy = healthy && row.healthy;
-  }
-  std::cout << out.dump(2) << std::endl;
+  bool healthy = std::all_of(all->begin(), all->end(), [](const auto& h) { return h.healthy; });
+  std::cout << json_array(*all).dump(2) << std::endl;
   return healthy ? exit_ok : exit_failed;
 }
 
