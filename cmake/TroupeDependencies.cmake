@@ -14,7 +14,8 @@ add_library(caf::io INTERFACE IMPORTED)
 set_target_properties(caf::io PROPERTIES
   INTERFACE_LINK_LIBRARIES "${CAF_IO_LIB};caf::core")
 
-pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4)
+# lua5.4-c++: Lua built as C++, so Lua errors are exceptions that run destructors.
+pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4-c++)
 
 # msgpack-c's C++ API is header-only; MSGPACK_NO_BOOST keeps Boost out.
 find_path(MSGPACK_INCLUDE_DIR msgpack.hpp REQUIRED)

@@ -1,0 +1,241 @@
+#include "plugins/lua/lua_value.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "messages/errors.hpp"
+#include "messages/msgpack_codec.hpp"
+
+namespace troupe::lua {
+
+namespace {
+
+// -- msgpack -> Lua ------------------------------------------------------------------------------
+
+/// Pushes `o`; raises a Lua error for what has no Lua form. Runs inside a protected call.
+void push_object(lua_State* L, const msgpack::object& o) {
+  luaL_checkstack(L, 3, "payload nests too deeply");
+  switch (o.type) {
+    case msgpack::type::NIL: lua_pushnil(L); return;
+    case msgpack::type::BOOLEAN: lua_pushboolean(L, o.via.boolean); return;
+    case msgpack::type::POSITIVE_INTEGER:
+      if (o.via.u64 > static_cast<std::uint64_t>(std::numeric_limits<lua_Integer>::max()))
+        lua_pushnumber(L, static_cast<lua_Number>(o.via.u64));
+      else
+        lua_pushinteger(L, static_cast<lua_Integer>(o.via.u64));
+      return;
+    case msgpack::type::NEGATIVE_INTEGER: lua_pushinteger(L, o.via.i64); return;
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: lua_pushnumber(L, o.via.f64); return;
+    case msgpack::type::STR: lua_pushlstring(L, o.via.str.ptr, o.via.str.size); return;
+    case msgpack::type::BIN: lua_pushlstring(L, o.via.bin.ptr, o.via.bin.size); return;
+    case msgpack::type::ARRAY:
+      lua_createtable(L, static_cast<int>(o.via.array.size), 0);
+      for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+        push_object(L, o.via.array.ptr[i]);
+        lua_rawseti(L, -2, static_cast<lua_Integer>(i) + 1);
+      }
+      return;
+    case msgpack::type::MAP:
+      lua_createtable(L, 0, static_cast<int>(o.via.map.size));
+      for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+        const auto& kv = o.via.map.ptr[i];
+        push_object(L, kv.key);
+        if (lua_isnil(L, -1) || (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) != lua_tonumber(L, -1)))
+          luaL_error(L, "payload has a map key (nil or NaN) that Lua tables cannot hold");
+        push_object(L, kv.val);
+        lua_rawset(L, -3);
+      }
+      return;
+    case msgpack::type::EXT:
+      luaL_error(L, "payload holds a msgpack extension type (%d), which has no Lua form",
+                 static_cast<int>(o.via.ext.type()));
+      return;
+  }
+}
+
+int push_trampoline(lua_State* L) {
+  const auto* o = static_cast<const msgpack::object*>(lua_touserdata(L, 1));
+  push_object(L, *o);
+  return 1;
+}
+
+// -- Lua -> msgpack ------------------------------------------------------------------------------
+
+bool valid_utf8(const char* s, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > n)
+      return false;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2)
+        return false;
+    i += len;
+  }
+  return true;
+}
+
+class encoder {
+public:
+  encoder(lua_State* L, std::string plugin) : L_(L), plugin_(std::move(plugin)), packer_(buffer_) {}
+
+  caf::error encode(int idx, const std::string& path, std::size_t depth) {
+    idx = lua_absindex(L_, idx);
+    switch (lua_type(L_, idx)) {
+      case LUA_TNIL: packer_.pack_nil(); return {};
+      case LUA_TBOOLEAN:
+        lua_toboolean(L_, idx) ? packer_.pack_true() : packer_.pack_false();
+        return {};
+      case LUA_TNUMBER:
+        if (lua_isinteger(L_, idx))
+          packer_.pack_int64(lua_tointeger(L_, idx));
+        else
+          pack_float64(lua_tonumber(L_, idx));
+        return {};
+      case LUA_TSTRING: {
+        std::size_t n = 0;
+        const char* s = lua_tolstring(L_, idx, &n);
+        if (valid_utf8(s, n)) {
+          packer_.pack_str(static_cast<std::uint32_t>(n));
+          packer_.pack_str_body(s, static_cast<std::uint32_t>(n));
+        } else {
+          packer_.pack_bin(static_cast<std::uint32_t>(n));
+          packer_.pack_bin_body(s, static_cast<std::uint32_t>(n));
+        }
+        return {};
+      }
+      case LUA_TTABLE: return encode_table(idx, path, depth);
+      default:
+        return fail(path, std::string("cannot encode a ") + luaL_typename(L_, idx));
+    }
+  }
+
+  payload result() const {
+    const auto* data = reinterpret_cast<const std::uint8_t*>(buffer_.data());
+    return payload{std::vector<std::uint8_t>(data, data + buffer_.size())};
+  }
+
+private:
+  /// Writes a float64 as such: msgpack-c's pack_double turns integral doubles into integers,
+  /// which would lose Lua's float subtype.
+  void pack_float64(double value) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &value, sizeof bits);
+    char bytes[9];
+    bytes[0] = static_cast<char>(0xcb);
+    for (int i = 0; i < 8; ++i)
+      bytes[1 + i] = static_cast<char>((bits >> (56 - 8 * i)) & 0xff);
+    buffer_.write(bytes, sizeof bytes);
+  }
+
+  caf::error fail(const std::string& path, const std::string& what) {
+    return make_error(errc::bad_input, plugin_, path + ": " + what);
+  }
+
+  /// The number of entries if the table is a sequence 1..n with no other keys, else -1.
+  lua_Integer sequence_length(int idx, std::size_t& entries) {
+    entries = 0;
+    lua_Integer max_key = 0;
+    bool only_positive_integers = true;
+    lua_pushnil(L_);
+    while (lua_next(L_, idx) != 0) {
+      ++entries;
+      if (lua_type(L_, -2) == LUA_TNUMBER && lua_isinteger(L_, -2) && lua_tointeger(L_, -2) > 0)
+        max_key = std::max(max_key, lua_tointeger(L_, -2));
+      else
+        only_positive_integers = false;
+      lua_pop(L_, 1);
+    }
+    if (!only_positive_integers || static_cast<std::size_t>(max_key) != entries)
+      return -1;
+    return max_key;
+  }
+
+  caf::error encode_table(int idx, const std::string& path, std::size_t depth) {
+    if (depth >= max_payload_depth)
+      return fail(path, "nests deeper than " + std::to_string(max_payload_depth) + " levels");
+    const void* id = lua_topointer(L_, idx);
+    for (const void* open : open_tables_)
+      if (open == id)
+        return fail(path, "cannot encode a table that contains itself (a cycle)");
+    if (!lua_checkstack(L_, 4))
+      return fail(path, "Lua stack exhausted");
+    open_tables_.push_back(id);
+    std::size_t entries = 0;
+    auto length = sequence_length(idx, entries);
+    caf::error err;
+    if (length > 0) {
+      packer_.pack_array(static_cast<std::uint32_t>(length));
+      for (lua_Integer i = 1; i <= length && !err; ++i) {
+        lua_rawgeti(L_, idx, i);
+        err = encode(-1, path + "[" + std::to_string(i) + "]", depth + 1);
+        lua_pop(L_, 1);
+      }
+    } else {
+      packer_.pack_map(static_cast<std::uint32_t>(entries));
+      lua_pushnil(L_);
+      while (!err && lua_next(L_, idx) != 0) {
+        auto key_path = path + "[" + key_text(-2) + "]";
+        err = encode(-2, key_path, depth + 1);
+        if (!err)
+          err = encode(-1, key_path, depth + 1);
+        lua_pop(L_, 1);
+      }
+      if (err)
+        lua_pop(L_, 1); // the key lua_next left when the loop stopped early
+    }
+    open_tables_.pop_back();
+    return err;
+  }
+
+  /// A key as it appears in an error path; never converts the key in place.
+  std::string key_text(int idx) {
+    switch (lua_type(L_, idx)) {
+      case LUA_TSTRING: return "\"" + std::string(lua_tostring(L_, idx)) + "\"";
+      case LUA_TNUMBER:
+        return lua_isinteger(L_, idx) ? std::to_string(lua_tointeger(L_, idx))
+                                      : std::to_string(lua_tonumber(L_, idx));
+      case LUA_TBOOLEAN: return lua_toboolean(L_, idx) ? "true" : "false";
+      default: return std::string("<") + luaL_typename(L_, idx) + ">";
+    }
+  }
+
+  lua_State* L_;
+  std::string plugin_;
+  msgpack::sbuffer buffer_;
+  msgpack::packer<msgpack::sbuffer> packer_;
+  std::vector<const void*> open_tables_;
+};
+
+} // namespace
+
+caf::error push_payload(lua_State* L, const payload& in, const std::string& plugin) {
+  auto handle = unpack(in, plugin);
+  if (!handle)
+    return std::move(handle.error());
+  lua_pushcfunction(L, push_trampoline);
+  lua_pushlightuserdata(L, const_cast<msgpack::object*>(&handle->get()));
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    std::string message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "unknown Lua error";
+    lua_pop(L, 1);
+    auto code = message.find("not enough memory") != std::string::npos ? errc::plugin_failed
+                                                                        : errc::bad_input;
+    return make_error(code, plugin, "cannot convert the input to Lua: " + message);
+  }
+  return {};
+}
+
+caf::expected<payload> encode_value(lua_State* L, int idx, const std::string& plugin) {
+  encoder enc{L, plugin};
+  if (auto err = enc.encode(idx, "result", 0))
+    return err;
+  return enc.result();
+}
+
+} // namespace troupe::lua

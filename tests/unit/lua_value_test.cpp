@@ -1,0 +1,150 @@
+// The payload <-> Lua value mapping and the per-state memory cap (plugins/lua).
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "messages/errors.hpp"
+#include "messages/json_codec.hpp"
+#include "messages/msgpack_codec.hpp"
+#include "plugins/lua/lua_state.hpp"
+#include "plugins/lua/lua_value.hpp"
+
+namespace {
+
+using troupe::errc;
+
+/// Runs `code` (which must `return` one value) and encodes the result.
+caf::expected<troupe::payload> encode_lua(troupe::lua::state& s, const std::string& code) {
+  lua_State* L = s.get();
+  if (luaL_loadbufferx(L, code.data(), code.size(), "test", "t") != LUA_OK
+      || lua_pcall(L, 0, 1, 0) != LUA_OK)
+    return troupe::make_error(errc::bad_input, "t", lua_tostring(L, -1));
+  auto out = troupe::lua::encode_value(L, -1, "t");
+  lua_pop(L, 1);
+  return out;
+}
+
+std::string json_of(const troupe::payload& p) {
+  return troupe::payload_to_json(p)->dump();
+}
+
+/// Decodes `json` into Lua, hands it to `check` (a Lua expression over `v`), returns its result.
+bool lua_check(troupe::lua::state& s, const std::string& json, const std::string& check) {
+  lua_State* L = s.get();
+  auto in = troupe::payload_from_json_text(json);
+  EXPECT_FALSE(troupe::lua::push_payload(L, *in, "t"));
+  lua_setglobal(L, "v");
+  std::string code = "return " + check;
+  EXPECT_EQ(luaL_loadbufferx(L, code.data(), code.size(), "check", "t"), LUA_OK);
+  EXPECT_EQ(lua_pcall(L, 0, 1, 0), LUA_OK) << lua_tostring(L, -1);
+  bool ok = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return ok;
+}
+
+TEST(LuaValue, ScalarsKeepTheirSubtypeBothWays) {
+  troupe::lua::state s{0};
+  EXPECT_TRUE(lua_check(s, "42", "v == 42"));
+  EXPECT_TRUE(lua_check(s, "[1, 2.5, true, null, \"x\"]",
+                        "v[1] == 1 and v[2] == 2.5 and v[3] == true and v[4] == nil and v[5] == 'x'"));
+  EXPECT_EQ(json_of(*encode_lua(s, "return 3")), "3");
+  auto three = encode_lua(s, "return 3.0");
+  ASSERT_TRUE(three);
+  EXPECT_EQ(troupe::unpack(*three)->get().type, msgpack::type::FLOAT64);
+  EXPECT_EQ(json_of(*encode_lua(s, "return -7")), "-7");
+  EXPECT_EQ(json_of(*encode_lua(s, "return 'héllo'")), "\"héllo\"");
+  EXPECT_EQ(json_of(*encode_lua(s, "return nil")), "null");
+}
+
+TEST(LuaValue, SequencesBecomeArraysAndOtherTablesMaps) {
+  troupe::lua::state s{0};
+  EXPECT_EQ(json_of(*encode_lua(s, "return {1, 2, {3}}")), "[1,2,[3]]");
+  EXPECT_EQ(json_of(*encode_lua(s, "return {a = 1, b = {c = true}}")), R"({"a":1,"b":{"c":true}})");
+  EXPECT_EQ(json_of(*encode_lua(s, "return {}")), "{}");
+  // A sparse array keeps its integer keys as a map.
+  EXPECT_EQ(json_of(*encode_lua(s, "return {[1] = 'a', [3] = 'c'}")), R"({"1":"a","3":"c"})");
+}
+
+TEST(LuaValue, NonUtf8StringsAreEncodedAsBinary) {
+  troupe::lua::state s{0};
+  auto out = encode_lua(s, "return '\\xff\\x00\\x01'");
+  ASSERT_TRUE(out);
+  auto handle = troupe::unpack(*out);
+  EXPECT_EQ(handle->get().type, msgpack::type::BIN);
+  EXPECT_EQ(handle->get().via.bin.size, 3u);
+}
+
+TEST(LuaValue, FunctionsAreBadInputNamingWhereTheySit) {
+  troupe::lua::state s{0};
+  auto out = encode_lua(s, "return {items = {1, 2, function() end}}");
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().code(), static_cast<std::uint8_t>(errc::bad_input));
+  EXPECT_NE(troupe::describe(out.error()).find("result[\"items\"][3]: cannot encode a function"),
+            std::string::npos) << troupe::describe(out.error());
+}
+
+TEST(LuaValue, CyclesAreBadInputNotAHang) {
+  troupe::lua::state s{0};
+  auto out = encode_lua(s, "local t = {} t.self = t return t");
+  ASSERT_FALSE(out);
+  EXPECT_NE(troupe::describe(out.error()).find("cycle"), std::string::npos);
+  // The same table twice side by side is no cycle.
+  EXPECT_EQ(json_of(*encode_lua(s, "local t = {1} return {t, t}")), "[[1],[1]]");
+}
+
+TEST(LuaValue, TooDeepNestingIsBadInput) {
+  troupe::lua::state s{0};
+  auto out = encode_lua(s, "local t = {} for i = 1, 1000 do t = {t} end return t");
+  ASSERT_FALSE(out);
+  EXPECT_NE(troupe::describe(out.error()).find("deeper"), std::string::npos);
+}
+
+TEST(LuaValue, NanAndInfinitySurviveAsFloats) {
+  troupe::lua::state s{0};
+  auto out = encode_lua(s, "return {0/0, 1/0}");
+  ASSERT_TRUE(out);
+  auto values = troupe::unpack_as<std::vector<double>>(*out);
+  ASSERT_TRUE(values);
+  EXPECT_TRUE(std::isnan((*values)[0]));
+  EXPECT_TRUE(std::isinf((*values)[1]));
+}
+
+TEST(LuaValue, MsgpackExtensionIsBadInputAndPushesNothing) {
+  troupe::lua::state s{0};
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> packer(buffer);
+  packer.pack_ext(1, 5);
+  packer.pack_ext_body("x", 1);
+  troupe::payload in{{buffer.data(), buffer.data() + buffer.size()}};
+  int top = lua_gettop(s.get());
+  auto err = troupe::lua::push_payload(s.get(), in, "p");
+  EXPECT_EQ(err.code(), static_cast<std::uint8_t>(errc::bad_input));
+  EXPECT_EQ(troupe::plugin_of(err), "p");
+  EXPECT_EQ(lua_gettop(s.get()), top);
+}
+
+TEST(LuaState, MemoryCapRefusesAllocationsAndTheStateStaysUsable) {
+  troupe::lua::state s{256 * 1024};
+  luaL_requiref(s.get(), "string", luaopen_string, 1);
+  lua_pop(s.get(), 1);
+  auto out = encode_lua(s, "return string.rep('x', 10 * 1024 * 1024)");
+  ASSERT_FALSE(out);
+  EXPECT_NE(troupe::describe(out.error()).find("not enough memory"), std::string::npos);
+  EXPECT_LE(s.memory().used, 256u * 1024u);
+  EXPECT_EQ(json_of(*encode_lua(s, "return string.rep('y', 3)")), "\"yyy\"");
+}
+
+TEST(LuaState, ClosingTheStateReturnsEveryByte) {
+  troupe::lua::state s{0};
+  auto before = s.memory().used;
+  encode_lua(s, "local t = {} for i = 1, 10000 do t[i] = {i} end return #t");
+  lua_gc(s.get(), LUA_GCCOLLECT);
+  EXPECT_GE(s.memory().peak, before);
+  EXPECT_LE(s.memory().used, before + 4096);
+}
+
+} // namespace
