@@ -149,10 +149,7 @@ private:
           return;
         }
         md.id = id;
-        for (const auto& dep : i->second.config.dependencies)
-          if (std::find(md.dependencies.begin(), md.dependencies.end(), dep)
-              == md.dependencies.end())
-            md.dependencies.push_back(dep);
+        merge_dependencies(md, i->second.config.dependencies);
         i->second.metadata = md;
         monitor(host);
         spdlog::info("plugin '{}': registered ({} {})", id, md.name, md.version);

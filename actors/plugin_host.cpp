@@ -72,10 +72,7 @@ private:
     plugin_metadata result = md ? std::move(*md) : plugin_metadata{};
     result.id = id_;
     if (context_)
-      for (const auto& dep : context_->config().dependencies)
-        if (std::find(result.dependencies.begin(), result.dependencies.end(), dep)
-            == result.dependencies.end())
-          result.dependencies.push_back(dep);
+      merge_dependencies(result, context_->config().dependencies);
     return result;
   }
 

@@ -54,6 +54,12 @@ std::optional<plugin_type> parse_plugin_type(const std::string& text) {
   return plugin_type{plugin_kind::custom, text};
 }
 
+void merge_dependencies(plugin_metadata& md, const std::vector<std::string>& extra) {
+  for (const auto& dep : extra)
+    if (std::find(md.dependencies.begin(), md.dependencies.end(), dep) == md.dependencies.end())
+      md.dependencies.push_back(dep);
+}
+
 bool operator==(const plugin_state& a, const plugin_state& b) {
   return a.code == b.code && a.reason == b.reason;
 }

@@ -78,6 +78,10 @@ struct plugin_metadata {
   std::vector<std::string> dependencies;   ///< Ids of plugins that must be loaded before this one.
 };
 
+/// Appends every id of `extra` that `md.dependencies` lacks (the config's dependencies are added
+/// to the plugin's own this way, by the host and the manager alike).
+void merge_dependencies(plugin_metadata& md, const std::vector<std::string>& extra);
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_metadata& x) {
   return f(caf::meta::type_name("troupe::plugin_metadata"), x.id, x.name, x.version,
