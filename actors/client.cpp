@@ -97,4 +97,17 @@ caf::expected<plugin_metadata> client::metadata(const std::string& id) {
   return ask<plugin_metadata>(id, metadata_atom::value, id);
 }
 
+caf::expected<std::vector<tool_info>> client::tools() {
+  return ask<std::vector<tool_info>>("", tools_atom::value);
+}
+
+caf::expected<payload> client::call_tool(const std::string& name, const payload& args) {
+  return ask<payload>("", call_tool_atom::value, name, args);
+}
+
+caf::expected<payload> client::call_script_function(const std::string& id, const std::string& fn,
+                                                    const payload& args) {
+  return ask<payload>(id, function_atom::value, id, fn, args);
+}
+
 } // namespace troupe

@@ -59,6 +59,17 @@ public:
   caf::expected<plugin_stats> stats(const std::string& id);
   caf::expected<plugin_metadata> metadata(const std::string& id);
 
+  /// Every tool of every plugin, with its JSON-schema parameters.
+  caf::expected<std::vector<tool_info>> tools();
+
+  /// Runs tool `name` ("tool" or "plugin/tool") with `args` checked against its schema.
+  caf::expected<payload> call_tool(const std::string& name, const payload& args);
+
+  /// Calls function `fn` of plugin `id` (a Lua script's global function) with `args`: a msgpack
+  /// array is spread as the arguments, any other value is the only argument.
+  caf::expected<payload> call_script_function(const std::string& id, const std::string& fn,
+                                              const payload& args);
+
 protected:
   caf::actor_system& system() const { return sys_; }
 

@@ -69,6 +69,17 @@ public:
           return std::move(e.error());
         return delegate((*e)->handle, execute_atom::value, std::move(in));
       },
+      [this](tools_atom) { return tools(); },
+      [this](call_tool_atom, std::string& name, payload& args) {
+        return call_tool(std::move(name), std::move(args));
+      },
+      [this](function_atom, const std::string& id, std::string& fn,
+             payload& args) -> caf::result<payload> {
+        auto e = find(id);
+        if (!e)
+          return std::move(e.error());
+        return delegate((*e)->handle, function_atom::value, std::move(fn), std::move(args));
+      },
       [this](list_atom) { return list(std::nullopt); },
       [this](list_atom, const plugin_type& type) { return list(type); },
       [this](health_atom) {
@@ -264,28 +275,92 @@ private:
       std::move(keep));
   }
 
+  /// Every tool of every plugin; a plugin that does not answer offers none.
+  caf::typed_response_promise<std::vector<tool_info>> tools() {
+    auto promise = make_response_promise<std::vector<tool_info>>();
+    collect_tools([promise](std::vector<tool_info> all) mutable { promise.deliver(std::move(all)); });
+    return promise;
+  }
+
+  template <class Then>
+  void collect_tools(Then then) {
+    using tool_list = std::vector<tool_info>;
+    gather_then<tool_list>(
+      tools_atom::value, [](const entry&, const caf::error&) { return tool_list{}; },
+      [then](std::vector<tool_list> per_plugin) mutable {
+        tool_list all;
+        for (auto& list : per_plugin)
+          all.insert(all.end(), list.begin(), list.end());
+        then(std::move(all));
+      });
+  }
+
+  /// Finds the one tool `name` ("tool" or "plugin/tool") names and runs it on its plugin.
+  caf::typed_response_promise<payload> call_tool(std::string name, payload args) {
+    auto promise = make_response_promise<payload>();
+    collect_tools([this, promise, name, args](std::vector<tool_info> all) mutable {
+      std::vector<tool_info> matches;
+      for (auto& t : all)
+        if (t.name == name || t.plugin + "/" + t.name == name)
+          matches.push_back(t);
+      if (matches.empty()) {
+        promise.deliver(make_error(errc::not_found, "", "no plugin offers a tool named '" + name
+                                                          + "'"));
+        return;
+      }
+      if (matches.size() > 1) {
+        std::string which;
+        for (auto& t : matches)
+          which += (which.empty() ? "" : ", ") + t.plugin + "/" + t.name;
+        promise.deliver(make_error(errc::bad_input, "", "tool name '" + name
+                                                          + "' is ambiguous; use one of " + which));
+        return;
+      }
+      auto e = find(matches.front().plugin);
+      if (!e) {
+        promise.deliver(std::move(e.error()));
+        return;
+      }
+      auto id = matches.front().plugin;
+      request((*e)->handle, opts_.lifecycle_timeout, call_tool_atom::value, matches.front().name,
+              std::move(args))
+        .then([promise](payload& out) mutable { promise.deliver(std::move(out)); },
+              [promise, id](caf::error& err) mutable {
+                promise.deliver(with_plugin(std::move(err), id));
+              });
+    });
+    return promise;
+  }
+
   /// Asks every plugin the same question; answers every reply (or `on_error`'s stand-in for a
   /// plugin that fails to answer) sorted by id.
   template <class T, class Atom, class OnError>
   caf::typed_response_promise<std::vector<T>> gather(Atom atom, OnError on_error,
                                                      std::function<bool(const T&)> keep = {}) {
     auto promise = make_response_promise<std::vector<T>>();
-    auto results = std::make_shared<std::vector<T>>(entries_.size());
-    auto left = std::make_shared<std::size_t>(entries_.size());
-    auto finish = [promise, results, keep]() mutable {
+    gather_then<T>(atom, std::move(on_error), [promise, keep](std::vector<T> results) mutable {
       if (!keep) {
-        promise.deliver(std::move(*results));
+        promise.deliver(std::move(results));
         return;
       }
       std::vector<T> kept;
-      for (auto& r : *results)
+      for (auto& r : results)
         if (keep(r))
           kept.push_back(std::move(r));
       promise.deliver(std::move(kept));
-    };
+    });
+    return promise;
+  }
+
+  /// As gather, handing the replies (sorted by plugin id) to `then` instead of a promise.
+  template <class T, class Atom, class OnError, class Then>
+  void gather_then(Atom atom, OnError on_error, Then then) {
+    auto results = std::make_shared<std::vector<T>>(entries_.size());
+    auto left = std::make_shared<std::size_t>(entries_.size());
+    auto finish = [results, then]() mutable { then(std::move(*results)); };
     if (entries_.empty()) {
       finish();
-      return promise;
+      return;
     }
     std::size_t index = 0;
     for (const auto& [id, e] : entries_) {
@@ -302,7 +377,6 @@ private:
             finish();
         });
     }
-    return promise;
   }
 
   manager_options opts_;

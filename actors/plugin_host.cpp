@@ -1,6 +1,7 @@
 #include "actors/plugin_host.hpp"
 
 #include <chrono>
+#include <unordered_map>
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -8,6 +9,7 @@
 
 #include "actors/latency_stats.hpp"
 #include "actors/lifecycle.hpp"
+#include "actors/tool_catalog.hpp"
 #include "messages/errors.hpp"
 
 namespace troupe {
@@ -26,6 +28,14 @@ auto guarded(const std::string& id, const char* what, F&& f) -> decltype(f()) {
   }
 }
 
+/// Answers a promise with a value or an error.
+void deliver(caf::typed_response_promise<payload>& promise, caf::expected<payload> out) {
+  if (out)
+    promise.deliver(std::move(*out));
+  else
+    promise.deliver(std::move(out.error()));
+}
+
 /// Makes sure an error from plugin code names the plugin.
 caf::error attribute(caf::error err, const std::string& id) {
   if (is_troupe_error(err) && plugin_of(err).empty())
@@ -35,15 +45,28 @@ caf::error attribute(caf::error err, const std::string& id) {
   return err;
 }
 
+using clock_type = std::chrono::steady_clock;
+
+/// An invocation waiting for the answer to its outgoing call.
+struct waiting_call {
+  caf::typed_response_promise<payload> promise;
+  clock_type::time_point started;
+  std::string target; ///< The plugin it waits on, for error messages.
+};
+
 class plugin_host final : public plugin_actor::base {
 public:
   plugin_host(caf::actor_config& cfg, std::string id, std::unique_ptr<plugin> impl,
-              std::shared_ptr<shared_state> shared)
+              std::shared_ptr<shared_state> shared, manager_actor manager)
     : plugin_actor::base(cfg), id_(std::move(id)), impl_(std::move(impl)),
-      shared_(std::move(shared)) {
+      shared_(std::move(shared)), manager_(std::move(manager)) {
   }
 
   const char* name() const override { return "troupe.plugin_host"; }
+
+  void on_exit() override {
+    fail_waiting("its actor stopped");
+  }
 
   behavior_type make_behavior() override {
     return {
@@ -56,7 +79,14 @@ public:
       [this](resume_atom) { return step(lifecycle_op::resume, &plugin::resume); },
       [this](stop_atom) { return step(lifecycle_op::stop, &plugin::stop); },
       [this](unload_atom) { return on_unload(); },
-      [this](execute_atom, const payload& in) -> caf::result<payload> { return on_execute(in); },
+      [this](execute_atom, payload& in) -> caf::result<payload> { return on_execute(std::move(in)); },
+      [this](tools_atom) { return tools_.list(); },
+      [this](call_tool_atom, std::string& tool, payload& args) -> caf::result<payload> {
+        return on_call_tool(std::move(tool), std::move(args));
+      },
+      [this](function_atom, std::string& fn, payload& args) -> caf::result<payload> {
+        return on_function(std::move(fn), std::move(args));
+      },
       [this](health_atom) { return on_health(); },
       [this](stats_atom) { return on_stats(); },
       [this](metadata_atom) { return current_metadata(); },
@@ -117,7 +147,19 @@ private:
       return fail(lifecycle_op::load, std::move(err));
     initialized_ = next->initialized;
     enter({next->code, {}});
+    refresh_tools();
     return state_;
+  }
+
+  /// Re-reads the plugin's tools (they may depend on what load or init found).
+  void refresh_tools() {
+    auto tools = guarded(id_, "tools", [&]() -> caf::expected<std::vector<tool_spec>> {
+      return impl_->tools();
+    });
+    if (tools)
+      tools_.reset(id_, *tools);
+    else
+      spdlog::warn("plugin '{}': listing its tools failed: {}", id_, describe(tools.error()));
   }
 
   caf::result<plugin_state> step(lifecycle_op op, caf::error (plugin::*hook)(plugin_context&)) {
@@ -128,6 +170,8 @@ private:
       return fail(op, std::move(err));
     initialized_ = next->initialized;
     enter({next->code, {}});
+    if (op == lifecycle_op::init)
+      refresh_tools();
     return state_;
   }
 
@@ -135,6 +179,8 @@ private:
     auto next = check(lifecycle_op::unload);
     if (!next)
       return std::move(next.error());
+    fail_waiting("it was unloaded");
+    tools_.clear();
     auto err = guarded(id_, "unload", [&] { return impl_->unload(*context_); });
     // Unload always ends Unloaded: the plugin is released whatever its hook said.
     initialized_ = false;
@@ -148,20 +194,117 @@ private:
     return state_;
   }
 
-  caf::result<payload> on_execute(const payload& in) {
+  caf::result<payload> on_execute(payload in) {
     if (state_.code != state_code::running) {
       stats_.record_rejected();
       return make_error(errc::invalid_state, id_,
                         "cannot execute while " + to_string(state_) + ": start it first");
     }
-    auto started = std::chrono::steady_clock::now();
-    auto out = guarded(id_, "execute", [&] { return impl_->execute(*context_, in); });
-    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now() - started).count();
-    stats_.record(static_cast<std::uint64_t>(nanos), !out);
+    return invoke({invocation::kind::execute, {}, std::move(in)});
+  }
+
+  caf::result<payload> on_call_tool(std::string tool, payload args) {
+    if (state_.code != state_code::running) {
+      stats_.record_rejected();
+      return make_error(errc::invalid_state, id_,
+                        "cannot call tool '" + tool + "' while " + to_string(state_));
+    }
+    if (auto err = tools_.check(tool, args)) {
+      stats_.record_rejected();
+      return err;
+    }
+    return invoke({invocation::kind::tool, std::move(tool), std::move(args)});
+  }
+
+  caf::result<payload> on_function(std::string fn, payload args) {
+    auto code = state_.code;
+    if (code != state_code::loaded && code != state_code::running && code != state_code::paused) {
+      stats_.record_rejected();
+      return make_error(errc::invalid_state, id_,
+                        "cannot call function '" + fn + "' while " + to_string(state_));
+    }
+    return invoke({invocation::kind::function, std::move(fn), std::move(args)});
+  }
+
+  /// Runs an invocation; answers at once if it finishes, else through a promise once the
+  /// outgoing calls it waits on are answered.
+  caf::result<payload> invoke(const invocation& inv) {
+    auto started = clock_type::now();
+    auto step = guarded(id_, "execute", [&]() -> caf::expected<call_step> {
+      return impl_->begin_call(*context_, inv);
+    });
+    if (!step)
+      return finish(started, std::move(step.error()));
+    if (!step->call)
+      return finish(started, std::move(step->result));
+    auto promise = make_response_promise<payload>();
+    drive(std::move(*step), waiting_call{promise, started, {}});
+    return promise;
+  }
+
+  /// Records a finished invocation and returns its answer with the plugin named in any error.
+  caf::expected<payload> finish(clock_type::time_point started, caf::expected<payload> out) {
+    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - started);
+    stats_.record(static_cast<std::uint64_t>(nanos.count()), !out);
     if (!out)
       return attribute(std::move(out.error()), id_);
-    return std::move(*out);
+    return out;
+  }
+
+  /// Makes a suspended step's outgoing call through the manager, or answers the caller once
+  /// the step has finished.
+  void drive(call_step step, waiting_call w) {
+    while (step.call && !manager_)
+      step = resume_with(step.ticket, make_error(errc::unavailable, step.call->target,
+                                                 "this plugin's host has no manager to call"));
+    if (!step.call) {
+      deliver(w.promise, finish(w.started, std::move(step.result)));
+      return;
+    }
+    auto ticket = step.ticket;
+    auto call = std::move(*step.call);
+    w.target = call.target;
+    waiting_[ticket] = std::move(w);
+    request(manager_, call.timeout, execute_atom::value, call.target, std::move(call.input))
+      .then([this, ticket](payload& out) { on_answer(ticket, std::move(out)); },
+            [this, ticket, target = call.target, timeout = call.timeout](caf::error& err) {
+              if (err == caf::sec::request_timeout)
+                err = make_error(errc::timeout, target,
+                                 "no answer within " + std::to_string(timeout.count()) + " ms");
+              on_answer(ticket, std::move(err));
+            });
+  }
+
+  void on_answer(std::uint64_t ticket, caf::expected<payload> answer) {
+    auto i = waiting_.find(ticket);
+    if (i == waiting_.end())
+      return; // answered already (unloaded meanwhile)
+    auto w = std::move(i->second);
+    waiting_.erase(i);
+    drive(resume_with(ticket, std::move(answer)), std::move(w));
+  }
+
+  call_step resume_with(std::uint64_t ticket, caf::expected<payload> answer) {
+    auto step = guarded(id_, "execute", [&]() -> caf::expected<call_step> {
+      return impl_->continue_call(*context_, ticket, std::move(answer));
+    });
+    return step ? std::move(*step) : call_step::done(std::move(step.error()));
+  }
+
+  /// Answers every waiting invocation with an error and tells the plugin to drop them.
+  void fail_waiting(const std::string& why) {
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    for (auto& [ticket, w] : waiting) {
+      if (context_)
+        guarded(id_, "abandon", [&]() -> caf::error {
+          impl_->abandon_call(*context_, ticket);
+          return {};
+        });
+      deliver(w.promise, finish(w.started, make_error(errc::unavailable, id_,
+                                                      "call waiting on plugin '" + w.target
+                                                        + "' was dropped: " + why)));
+    }
   }
 
   plugin_health on_health() {
@@ -207,7 +350,10 @@ private:
   std::string id_;
   std::unique_ptr<plugin> impl_;
   std::shared_ptr<shared_state> shared_;
+  manager_actor manager_;
   std::unique_ptr<plugin_context> context_;
+  tool_catalog tools_;
+  std::unordered_map<std::uint64_t, waiting_call> waiting_;
   plugin_state state_;
   bool initialized_ = false;
   latency_stats stats_;
@@ -216,8 +362,10 @@ private:
 } // namespace
 
 plugin_actor spawn_plugin_host(caf::actor_system& sys, std::string id,
-                               std::unique_ptr<plugin> impl, std::shared_ptr<shared_state> shared) {
-  return sys.spawn<plugin_host>(std::move(id), std::move(impl), std::move(shared));
+                               std::unique_ptr<plugin> impl, std::shared_ptr<shared_state> shared,
+                               manager_actor manager) {
+  return sys.spawn<plugin_host>(std::move(id), std::move(impl), std::move(shared),
+                                std::move(manager));
 }
 
 } // namespace troupe

@@ -6,6 +6,7 @@
 #include "actors/plugin_host.hpp"
 #include "messages/errors.hpp"
 #include "plugins/examples/builtin.hpp"
+#include "plugins/lua/lua_plugin.hpp"
 #include "plugins/native/library_loader.hpp"
 
 namespace troupe {
@@ -33,7 +34,7 @@ caf::expected<plugin_metadata> runtime::add(plugin_config cfg, std::unique_ptr<p
       return make_error(errc::plugin_failed, "", std::string("metadata threw: ") + e.what());
     }
   }
-  auto host = spawn_plugin_host(system(), cfg.id, std::move(impl), shared_);
+  auto host = spawn_plugin_host(system(), cfg.id, std::move(impl), shared_, manager());
   auto md = register_plugin(std::move(cfg), host);
   if (!md) {
     caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
@@ -60,6 +61,10 @@ caf::expected<plugin_metadata> runtime::add_native(plugin_config cfg, const std:
 caf::expected<plugin_metadata> runtime::add_library(plugin_config cfg, const std::string& path) {
   auto id = cfg.id;
   return add(std::move(cfg), library_plugin_factory(path, std::move(id)));
+}
+
+caf::expected<plugin_metadata> runtime::add_lua(plugin_config cfg, const std::string& path) {
+  return add(std::move(cfg), lua::lua_plugin::factory({path, {}}));
 }
 
 } // namespace troupe

@@ -58,6 +58,10 @@ public:
   /// Adds an instance loaded from the shared library at `path`.
   caf::expected<plugin_metadata> add_library(plugin_config cfg, const std::string& path);
 
+  /// Adds a Lua plugin running the script at `path` (cfg's "limit.<name>" settings set its
+  /// sandbox limits; see docs/lua-plugins.md).
+  caf::expected<plugin_metadata> add_lua(plugin_config cfg, const std::string& path);
+
 private:
   native_registry natives_;
   std::shared_ptr<shared_state> shared_;

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -13,6 +16,8 @@
 #include "cli/session.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
+#include "plugins/lua/lua_plugin.hpp"
+#include "plugins/lua/sandbox_limits.hpp"
 
 namespace troupe::cli {
 
@@ -34,7 +39,32 @@ int usage_error(const caf::error& err) {
   return exit_usage;
 }
 
+/// A node config hosting the one script of --script, with its --limit options.
+caf::expected<node_config> script_config(const target& where) {
+  node_config cfg;
+  plugin_spec spec;
+  spec.kind = "lua";
+  spec.script = where.script;
+  spec.config.id = script_plugin_id(where.script);
+  for (const auto& limit : where.limits) {
+    auto eq = limit.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return make_error(errc::bad_input, "", "--limit wants NAME=VALUE, got '" + limit + "'");
+    spec.config.settings["limit." + limit.substr(0, eq)] = limit.substr(eq + 1);
+  }
+  if (auto limits = lua::limits_from_settings(spec.config.settings); !limits)
+    return std::move(limits.error());
+  cfg.plugins.push_back(std::move(spec));
+  return cfg;
+}
+
 caf::expected<std::unique_ptr<session>> open(const target& where) {
+  if (!where.script.empty()) {
+    auto cfg = script_config(where);
+    if (!cfg)
+      return std::move(cfg.error());
+    return session::local(*cfg, where.exe_dir);
+  }
   if (where.config_path.empty() == where.node.empty())
     return make_error(errc::bad_input, "", "name exactly one of --config FILE or --node HOST:PORT");
   if (!where.node.empty()) {
@@ -80,7 +110,26 @@ sigset_t termination_signals() {
   return set;
 }
 
+/// Prints an answer's result as JSON (exit 0) or its error as {"error": ...} (exit 1).
+int print_answer(const caf::expected<payload>& out, const std::string& plugin) {
+  if (!out)
+    return report(out.error(), exit_failed);
+  auto json = payload_to_json(*out, plugin);
+  if (!json)
+    return report(json.error(), exit_failed);
+  std::cout << json->dump() << std::endl;
+  return exit_ok;
+}
+
 } // namespace
+
+std::string script_plugin_id(const std::string& script) {
+  auto name = std::filesystem::path(script).filename().string();
+  auto dot = name.rfind(".lua");
+  if (dot != std::string::npos && dot > 0 && dot + 4 == name.size())
+    name.erase(dot);
+  return name.empty() ? "script" : name;
+}
 
 int run_node(const run_options& opts, const std::string& exe_dir) {
   auto cfg = load_node_config(opts.config_path);
@@ -191,6 +240,49 @@ int show_health(const target& where) {
   bool healthy = std::all_of(all->begin(), all->end(), [](const auto& h) { return h.healthy; });
   std::cout << json_array(*all).dump(2) << std::endl;
   return healthy ? exit_ok : exit_failed;
+}
+
+int list_tools(const target& where) {
+  auto s = open(where);
+  if (!s)
+    return report(s.error(), exit_usage);
+  auto tools = (*s)->api().tools();
+  if (!tools)
+    return report(tools.error(), exit_failed);
+  std::cout << json_array(*tools).dump(2) << std::endl;
+  return exit_ok;
+}
+
+int call_tool(const target& where, const std::string& name, const std::optional<std::string>& json) {
+  auto s = open(where);
+  if (!s)
+    return report(s.error(), exit_usage);
+  auto args = payload_from_json_text(json ? *json : std::string("{}"));
+  if (!args)
+    return report(args.error(), exit_usage);
+  return print_answer((*s)->api().call_tool(name, *args), name);
+}
+
+int validate_scripts(const std::vector<std::string>& files) {
+  bool any_error = false;
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cout << nlohmann::json{{"file", file}, {"line", 0}, {"severity", "error"},
+                                  {"message", "cannot read the file"}}.dump() << std::endl;
+      any_error = true;
+      continue;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    for (const auto& p : lua::validate_script(text.str())) {
+      any_error = any_error || !p.warning;
+      std::cout << nlohmann::json{{"file", file}, {"line", p.line},
+                                  {"severity", p.warning ? "warning" : "error"},
+                                  {"message", p.message}}.dump() << std::endl;
+    }
+  }
+  return any_error ? exit_failed : exit_ok;
 }
 
 } // namespace troupe::cli

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace troupe::cli {
 
@@ -12,7 +13,12 @@ struct target {
   std::string config_path; ///< --config FILE
   std::string node;        ///< --node HOST:PORT
   std::string exe_dir;     ///< Directory of the troupe binary, for library search.
+  std::string script;      ///< --script FILE.lua: run this one script as a plugin, in-process.
+  std::vector<std::string> limits; ///< --limit NAME=VALUE for the script's sandbox.
 };
+
+/// The plugin id `troupe exec --script FILE` gives the script: the file name without ".lua".
+std::string script_plugin_id(const std::string& script);
 
 /// Options of `troupe run`.
 struct run_options {
@@ -37,5 +43,15 @@ int show_stats(const target& where, const std::optional<std::string>& plugin);
 
 /// `troupe health`: every plugin's health as a JSON array; exit 1 if any is unhealthy.
 int show_health(const target& where);
+
+/// `troupe tools`: every tool of every plugin with its JSON-schema parameters, as a JSON array.
+int list_tools(const target& where);
+
+/// `troupe call-tool NAME [JSON]`: runs a tool with arguments checked against its schema.
+int call_tool(const target& where, const std::string& name, const std::optional<std::string>& json);
+
+/// `troupe validate FILE.lua...`: every syntax error and sandbox warning with its line, as JSON
+/// lines; exit 1 if any file has an error.
+int validate_scripts(const std::vector<std::string>& files);
 
 } // namespace troupe::cli

@@ -31,6 +31,14 @@ nlohmann::json to_json(const plugin_health& x) {
   return {{"id", x.id}, {"healthy", x.healthy}, {"state", to_string(x.state)}, {"detail", x.detail}};
 }
 
+nlohmann::json to_json(const tool_info& x) {
+  auto schema = nlohmann::json::parse(x.parameters, nullptr, false);
+  if (schema.is_discarded())
+    schema = x.parameters;
+  return {{"plugin", x.plugin}, {"name", x.name}, {"description", x.description},
+          {"parameters", std::move(schema)}};
+}
+
 nlohmann::json error_json(const caf::error& err) {
   nlohmann::json result{{"code", code_name(err)}, {"message", describe(err)}};
   if (auto plugin = plugin_of(err); !plugin.empty())

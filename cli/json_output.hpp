@@ -17,6 +17,9 @@ nlohmann::json to_json(const plugin_info& x);
 nlohmann::json to_json(const plugin_stats& x);
 /// {"id", "healthy", "state", "detail"}
 nlohmann::json to_json(const plugin_health& x);
+/// {"plugin", "name", "description", "parameters"} with the schema as a JSON object; the shape
+/// LLM function calling expects, plus the plugin that serves it.
+nlohmann::json to_json(const tool_info& x);
 /// {"code": "invalid_state", "message": "<describe(err)>", "plugin": "echo"} ("plugin" if known).
 nlohmann::json error_json(const caf::error& err);
 

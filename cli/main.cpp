@@ -45,10 +45,32 @@ int main(int argc, char** argv) {
   std::string plugin;
   std::optional<std::string> json;
   auto* exec_cmd = app.add_subcommand(
-    "exec", "Execute PLUGIN with JSON and print the result as JSON; without JSON, one per stdin line");
-  exec_cmd->add_option("plugin", plugin, "Plugin id")->required();
+    "exec", "Execute PLUGIN (or --script FILE.lua) with JSON and print the result as JSON; "
+            "without JSON, one per stdin line");
+  exec_cmd->add_option("plugin", plugin, "Plugin id (with --script: omit it)");
   exec_cmd->add_option("json", json, "Input value as JSON (omit to read JSON lines from stdin)");
+  auto* script_opt = exec_cmd->add_option("--script,-s", where.script,
+                                          "Run this Lua script as a plugin, in-process");
+  exec_cmd->add_option("--limit", where.limits,
+                       "Sandbox limit NAME=VALUE for --script (wall_time_ms, instructions, memory, "
+                       "call_depth, string_size, call_timeout_ms)")
+    ->needs(script_opt);
   add_target_options(exec_cmd, where);
+
+  auto* tools_cmd = app.add_subcommand("tools", "List every plugin's tools with their JSON schemas");
+  add_target_options(tools_cmd, where);
+
+  std::string tool_name;
+  std::optional<std::string> tool_args;
+  auto* call_tool_cmd = app.add_subcommand("call-tool", "Run tool NAME with JSON arguments");
+  call_tool_cmd->add_option("name", tool_name, "Tool name, or PLUGIN/TOOL")->required();
+  call_tool_cmd->add_option("json", tool_args, "Arguments object as JSON (default: {})");
+  add_target_options(call_tool_cmd, where);
+
+  std::vector<std::string> scripts;
+  auto* validate_cmd = app.add_subcommand(
+    "validate", "Check Lua scripts without running them; one JSON line per problem");
+  validate_cmd->add_option("files", scripts, "Lua scripts")->required();
 
   std::optional<std::string> type;
   auto* list_cmd = app.add_subcommand("list", "List plugins with metadata and state as JSON");
@@ -77,8 +99,31 @@ int main(int argc, char** argv) {
   }
   if (run_cmd->parsed())
     return troupe::cli::run_node(run, where.exe_dir);
-  if (exec_cmd->parsed())
+  if (exec_cmd->parsed()) {
+    if (!where.script.empty()) {
+      if (!where.config_path.empty() || !where.node.empty()) {
+        std::cerr << "--script runs the script on its own: leave out --config and --node\n";
+        return 2;
+      }
+      if (json && !plugin.empty()) {
+        std::cerr << "with --script, give only the JSON input\n";
+        return 2;
+      }
+      if (!plugin.empty())
+        json = plugin; // the one positional is the input
+      plugin = troupe::cli::script_plugin_id(where.script);
+    } else if (plugin.empty()) {
+      std::cerr << "exec needs a PLUGIN id, or --script FILE.lua\n";
+      return 2;
+    }
     return troupe::cli::exec_plugin(where, plugin, json);
+  }
+  if (tools_cmd->parsed())
+    return troupe::cli::list_tools(where);
+  if (call_tool_cmd->parsed())
+    return troupe::cli::call_tool(where, tool_name, tool_args);
+  if (validate_cmd->parsed())
+    return troupe::cli::validate_scripts(scripts);
   if (list_cmd->parsed())
     return troupe::cli::list_plugins(where, type);
   if (stats_cmd->parsed())

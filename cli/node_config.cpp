@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "messages/errors.hpp"
+#include "plugins/lua/sandbox_limits.hpp"
 
 namespace fs = std::filesystem;
 
@@ -46,6 +47,14 @@ std::string expand(std::string text, const std::string& config_dir) {
   for (auto pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos))
     text.replace(pos, token.size(), config_dir), pos += config_dir.size();
   return text;
+}
+
+/// A path as written, or anchored at the config's directory if relative.
+std::string resolve_relative(const std::string& path, const std::string& config_dir) {
+  std::filesystem::path given{path};
+  if (given.is_absolute() || config_dir.empty())
+    return path;
+  return (std::filesystem::path(config_dir) / given).lexically_normal().string();
 }
 
 caf::expected<std::vector<std::string>> string_list(const std::string& origin,
@@ -106,8 +115,8 @@ caf::error read_node_table(const std::string& origin, const toml::table& t, node
 
 caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::string& config_dir,
                                        const toml::table& t) {
-  static const std::set<std::string> known{"id", "kind", "class", "library", "dependencies",
-                                           "settings"};
+  static const std::set<std::string> known{"id", "kind", "class", "library", "script",
+                                           "dependencies", "settings", "limits"};
   plugin_spec spec;
   for (const auto& [key, value] : t) {
     std::string k{key.str()};
@@ -118,16 +127,18 @@ caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::str
       if (!deps)
         return std::move(deps.error());
       spec.config.dependencies = std::move(*deps);
-    } else if (k == "settings") {
+    } else if (k == "settings" || k == "limits") {
       const auto* settings = value.as_table();
       if (settings == nullptr)
-        return bad(origin, value, "'settings' must be a table");
+        return bad(origin, value, "'" + k + "' must be a table");
+      // Limits become the settings "limit.<name>" the Lua plugin reads at load.
+      std::string prefix = k == "limits" ? "limit." : "";
       for (const auto& [skey, svalue] : *settings) {
         auto text = scalar_text(svalue);
         if (!text)
-          return bad(origin, svalue, "setting '" + std::string(skey.str())
+          return bad(origin, svalue, k + " entry '" + std::string(skey.str())
                                        + "' must be a string, integer, float or boolean");
-        spec.config.settings[std::string(skey.str())] = expand(*text, config_dir);
+        spec.config.settings[prefix + std::string(skey.str())] = expand(*text, config_dir);
       }
     } else {
       if (!value.is_string())
@@ -139,6 +150,8 @@ caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::str
         spec.kind = text;
       else if (k == "class")
         spec.class_name = text;
+      else if (k == "script")
+        spec.script = resolve_relative(text, config_dir);
       else
         spec.library = text;
     }
@@ -146,14 +159,19 @@ caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::str
   if (spec.config.id.empty())
     return bad(origin, t, "every [[plugins]] entry needs an 'id'");
   if (spec.kind.empty())
-    spec.kind = spec.library.empty() ? "native" : "library";
+    spec.kind = !spec.script.empty() ? "lua" : spec.library.empty() ? "native" : "library";
   if (spec.kind == "native" && spec.class_name.empty())
     spec.class_name = spec.config.id;
   if (spec.kind == "library" && spec.library.empty())
     return bad(origin, t, "plugin '" + spec.config.id + "': kind \"library\" needs 'library'");
-  if (spec.kind != "native" && spec.kind != "library")
+  if (spec.kind == "lua" && spec.script.empty())
+    return bad(origin, t, "plugin '" + spec.config.id + "': kind \"lua\" needs 'script'");
+  if (spec.kind != "native" && spec.kind != "library" && spec.kind != "lua")
     return bad(origin, t, "plugin '" + spec.config.id + "': unknown kind '" + spec.kind
-                            + "' (expected \"native\" or \"library\")");
+                            + "' (expected \"native\", \"library\" or \"lua\")");
+  if (spec.kind == "lua")
+    if (auto limits = lua::limits_from_settings(spec.config.settings); !limits)
+      return bad(origin, t, "plugin '" + spec.config.id + "': " + detail_of(limits.error()));
   return spec;
 }
 

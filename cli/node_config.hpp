@@ -15,10 +15,13 @@ namespace troupe::cli {
 /// How one plugin of the config is made.
 struct plugin_spec {
   plugin_config config;    ///< id, settings ({config_dir} expanded), extra dependencies.
-  std::string kind;        ///< "native" (compiled-in class) or "library" (shared library).
+  std::string kind;        ///< "native" (compiled-in class), "library" (shared library) or
+                           ///< "lua" (a script; its [plugins.limits] are settings "limit.<name>").
   std::string class_name;  ///< kind = native: the registered class ("echo", "kv_store").
   std::string library;     ///< kind = library: a path (relative to the config file) or a name
                            ///< searched in the plugin directories ("troupe_word_count").
+  std::string script;      ///< kind = lua: the script's path (relative paths resolved against
+                           ///< the config file's directory).
 };
 
 /// The [node] table and every [[plugins]] entry.

@@ -44,6 +44,8 @@ caf::error add_plugin(runtime& rt, const node_config& cfg, const plugin_spec& sp
   caf::expected<plugin_metadata> added{caf::error{}};
   if (spec.kind == "native") {
     added = rt.add_native(spec.config, spec.class_name);
+  } else if (spec.kind == "lua") {
+    added = rt.add_lua(spec.config, spec.script);
   } else {
     auto path = resolve_library(cfg, spec, exe_dir);
     if (!path)

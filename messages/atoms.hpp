@@ -35,4 +35,11 @@ using list_atom = caf::atom_constant<caf::atom("t_list")>;
 /// Manager: apply a lifecycle step to every plugin, in dependency order.
 using all_atom = caf::atom_constant<caf::atom("t_all")>;
 
+/// Ask for the tools a plugin (or every plugin) offers, with their JSON-schema parameters.
+using tools_atom = caf::atom_constant<caf::atom("t_tools")>;
+/// Call one tool by name with arguments checked against its schema.
+using call_tool_atom = caf::atom_constant<caf::atom("t_calltool")>;
+/// Call one of a plugin's functions by name (a Lua script's global function).
+using function_atom = caf::atom_constant<caf::atom("t_fn")>;
+
 } // namespace troupe

@@ -19,6 +19,7 @@ std::string to_string(errc x) {
     case errc::abi_mismatch: return "abi_mismatch";
     case errc::config_error: return "config_error";
     case errc::unavailable: return "unavailable";
+    case errc::limit_exceeded: return "limit_exceeded";
   }
   return "unknown_error";
 }

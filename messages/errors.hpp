@@ -27,6 +27,7 @@ enum class errc : std::uint8_t {
   abi_mismatch,       ///< A shared library was built for another plugin ABI version.
   config_error,       ///< The configuration is invalid.
   unavailable,        ///< The plugin's actor is gone or cannot be reached.
+  limit_exceeded,     ///< A sandbox limit stopped the call (time, instructions, memory, depth, size).
 };
 
 /// The snake_case name of a code ("invalid_state").

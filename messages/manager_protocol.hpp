@@ -26,6 +26,10 @@ namespace troupe {
 /// - health: every plugin's health; health, id: one plugin's.
 /// - stats: every plugin's stats; stats, id: one plugin's.
 /// - metadata, id: one plugin's metadata.
+/// - tools: every tool of every plugin, sorted by plugin then name.
+/// - call_tool, name, args: runs the tool `name` ("tool", or "plugin/tool" when two plugins offer
+///   a tool of that name); not_found if none, bad_input if ambiguous or the args fail the schema.
+/// - function, id, name, args: calls function `name` of plugin `id`.
 using manager_actor = caf::typed_actor<
   caf::replies_to<register_atom, plugin_config, plugin_actor>::with<plugin_metadata>,
   caf::replies_to<load_atom, std::string>::with<plugin_state>,
@@ -49,6 +53,9 @@ using manager_actor = caf::typed_actor<
   caf::replies_to<health_atom, std::string>::with<plugin_health>,
   caf::replies_to<stats_atom>::with<std::vector<plugin_stats>>,
   caf::replies_to<stats_atom, std::string>::with<plugin_stats>,
-  caf::replies_to<metadata_atom, std::string>::with<plugin_metadata>>;
+  caf::replies_to<metadata_atom, std::string>::with<plugin_metadata>,
+  caf::replies_to<tools_atom>::with<std::vector<tool_info>>,
+  caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
+  caf::replies_to<function_atom, std::string, std::string, payload>::with<payload>>;
 
 } // namespace troupe

@@ -5,6 +5,9 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <string>
+#include <vector>
+
 #include "messages/atoms.hpp"
 #include "messages/payload.hpp"
 #include "messages/plugin_types.hpp"
@@ -15,6 +18,9 @@ namespace troupe {
 /// which changes nothing; plugin_failed for a failing hook, which moves the plugin to Error).
 /// execute answers with the plugin's output or an error naming the plugin; only legal while
 /// Running. health, stats, metadata and list (metadata + state) answer in any state.
+/// tools answers the plugin's tools (empty unless Loaded, Running or Paused). call_tool checks the
+/// arguments against the tool's schema (bad_input naming each violation) and runs it while
+/// Running. function calls one of the plugin's functions by name (not_found if it has none).
 using plugin_actor = caf::typed_actor<
   caf::replies_to<load_atom, plugin_config>::with<plugin_state>,
   caf::replies_to<init_atom>::with<plugin_state>,
@@ -27,6 +33,9 @@ using plugin_actor = caf::typed_actor<
   caf::replies_to<health_atom>::with<plugin_health>,
   caf::replies_to<stats_atom>::with<plugin_stats>,
   caf::replies_to<metadata_atom>::with<plugin_metadata>,
-  caf::replies_to<list_atom>::with<plugin_info>>;
+  caf::replies_to<list_atom>::with<plugin_info>,
+  caf::replies_to<tools_atom>::with<std::vector<tool_info>>,
+  caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
+  caf::replies_to<function_atom, std::string, payload>::with<payload>>;
 
 } // namespace troupe

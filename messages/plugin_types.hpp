@@ -148,4 +148,18 @@ typename Inspector::result_type inspect(Inspector& f, plugin_info& x) {
   return f(caf::meta::type_name("troupe::plugin_info"), x.metadata, x.state);
 }
 
+/// A tool a plugin offers to agents: what an LLM needs to call it.
+struct tool_info {
+  std::string plugin;      ///< The plugin instance that serves it.
+  std::string name;        ///< Unique within the plugin.
+  std::string description; ///< What it does, for the agent.
+  std::string parameters;  ///< A JSON Schema (text) for its arguments object.
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_info& x) {
+  return f(caf::meta::type_name("troupe::tool_info"), x.plugin, x.name, x.description,
+           x.parameters);
+}
+
 } // namespace troupe

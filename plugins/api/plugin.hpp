@@ -3,21 +3,72 @@
 // it never sees an actor. Its host actor owns it, calls it from one thread at a time, enforces the
 // lifecycle and turns every error (returned or thrown) into an error reply naming the plugin.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 
+#include "messages/errors.hpp"
 #include "messages/payload.hpp"
 #include "messages/plugin_types.hpp"
 #include "plugins/api/plugin_context.hpp"
 
 namespace troupe {
 
+/// What a caller asks of a plugin: its execute, one of its tools, or one of its functions.
+struct invocation {
+  enum class kind { execute, tool, function };
+  kind what = kind::execute;
+  std::string name; ///< The tool or function; empty for execute.
+  payload input;    ///< execute: the input; tool: the arguments object; function: an array of
+                    ///< arguments (or a single value, passed as the only argument).
+};
+
+/// A request a waiting call asks its host to make: execute plugin `target` with `input`.
+struct outgoing_call {
+  std::string target;
+  payload input;
+  std::chrono::milliseconds timeout{5000};
+};
+
+/// One step of an invocation: finished (result holds the answer or the error) or suspended
+/// until the answer to `call` arrives; the host then passes it to continue_call(ticket, ...).
+struct call_step {
+  caf::expected<payload> result = payload{};
+  std::optional<outgoing_call> call; ///< Set: suspended.
+  std::uint64_t ticket = 0;          ///< Identifies a suspended invocation to its plugin.
+
+  /// A finished step.
+  static call_step done(caf::expected<payload> r) {
+    call_step s;
+    s.result = std::move(r);
+    return s;
+  }
+
+  /// A suspended step waiting on `c`.
+  static call_step waiting(std::uint64_t ticket, outgoing_call c) {
+    call_step s;
+    s.call = std::move(c);
+    s.ticket = ticket;
+    return s;
+  }
+};
+
+/// A tool as a plugin declares it (the host adds the plugin id when it reports it).
+struct tool_spec {
+  std::string name;
+  std::string description;
+  std::string parameters; ///< JSON Schema text; "" means {"type":"object"}.
+};
+
+/// Every member is defined inline, so a plugin in a shared library needs no symbol of the host.
 /// Implement metadata() and execute(); override the hooks you need. Every hook returns an empty
 /// caf::error on success; use troupe::make_error(errc::plugin_failed, ctx.plugin_id(), "...")
 /// for failures. Throwing is allowed (the host catches it) but returning errors is preferred.
@@ -53,6 +104,50 @@ public:
   /// Handle one request: a msgpack payload in, a msgpack payload out (see messages/msgpack_codec.hpp).
   /// Only called while Running.
   virtual caf::expected<payload> execute(plugin_context& ctx, const payload& input) = 0;
+
+  /// The tools this plugin offers. Called while Loaded, Running or Paused. Default: none.
+  virtual std::vector<tool_spec> tools() const { return {}; }
+
+  /// Runs tool `name` with `args` (already checked against its schema). Only while Running.
+  /// Default: not_found.
+  virtual caf::expected<payload> call_tool(plugin_context& ctx, const std::string& name,
+                                           const payload& args) {
+    (void)args;
+    return make_error(errc::not_found, ctx.plugin_id(), "no tool named '" + name + "'");
+  }
+
+  /// Calls the plugin's own function `name` (for a Lua script, a global function) with `args`.
+  /// Only while Loaded, Running or Paused. Default: not_found.
+  virtual caf::expected<payload> call_function(plugin_context& ctx, const std::string& name,
+                                               const payload& args) {
+    (void)args;
+    return make_error(errc::not_found, ctx.plugin_id(),
+                      "no callable function named '" + name + "'");
+  }
+
+  /// Starts an invocation that may have to wait for another plugin. The default runs execute,
+  /// call_tool or call_function and finishes at once; plugins that call other plugins override
+  /// begin_call, continue_call and abandon_call.
+  virtual call_step begin_call(plugin_context& ctx, const invocation& inv) {
+    switch (inv.what) {
+      case invocation::kind::tool: return call_step::done(call_tool(ctx, inv.name, inv.input));
+      case invocation::kind::function:
+        return call_step::done(call_function(ctx, inv.name, inv.input));
+      case invocation::kind::execute: break;
+    }
+    return call_step::done(execute(ctx, inv.input));
+  }
+
+  /// Hands a suspended invocation the answer (or error) to its outgoing call.
+  virtual call_step continue_call(plugin_context& ctx, std::uint64_t ticket,
+                                  caf::expected<payload> answer) {
+    (void)answer;
+    return call_step::done(make_error(errc::plugin_failed, ctx.plugin_id(),
+                                      "no suspended call " + std::to_string(ticket)));
+  }
+
+  /// Drops a suspended invocation whose caller was already answered (e.g. at unload).
+  virtual void abandon_call(plugin_context& ctx, std::uint64_t ticket) { (void)ctx; (void)ticket; }
 
   /// The plugin's own view of its health; an empty string means healthy with nothing to add.
   /// Return an error to report unhealthy. Called while Loaded, Running or Paused.

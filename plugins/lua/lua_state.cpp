@@ -16,9 +16,18 @@ void* budgeted_alloc(void* ud, void* ptr, std::size_t old_size, std::size_t new_
     budget->used -= old_bytes;
     return nullptr;
   }
-  if (new_size > old_bytes && budget->limit != 0
-      && budget->used - old_bytes + new_size > budget->limit)
+  // A new string's allocation is tagged LUA_TSTRING and holds its bytes plus a small header.
+  constexpr std::size_t string_header = 64;
+  if (ptr == nullptr && old_size == LUA_TSTRING && budget->string_limit != 0
+      && new_size > budget->string_limit + string_header) {
+    budget->last_refusal = memory_budget::refusal::string_size;
     return nullptr;
+  }
+  if (new_size > old_bytes && budget->limit != 0
+      && budget->used - old_bytes + new_size > budget->limit) {
+    budget->last_refusal = memory_budget::refusal::memory;
+    return nullptr;
+  }
   void* result = std::realloc(ptr, new_size);
   if (result == nullptr)
     return nullptr;

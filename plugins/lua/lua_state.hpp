@@ -12,9 +12,13 @@ namespace troupe::lua {
 /// Counts a state's allocations and refuses any that would pass `limit` bytes. Lua turns a refusal
 /// into a catchable "not enough memory" error; the state stays usable afterwards.
 struct memory_budget {
-  std::size_t limit = 0; ///< 0: unlimited.
-  std::size_t used = 0;  ///< Bytes currently allocated by the state.
-  std::size_t peak = 0;  ///< Highest `used` seen.
+  /// Which cap refused an allocation last.
+  enum class refusal { none, memory, string_size };
+  std::size_t limit = 0;        ///< 0: unlimited.
+  std::size_t string_limit = 0; ///< Longest string the state may create; 0: unlimited.
+  std::size_t used = 0;         ///< Bytes currently allocated by the state.
+  std::size_t peak = 0;         ///< Highest `used` seen.
+  refusal last_refusal = refusal::none; ///< Reset by whoever inspects it.
 };
 
 /// Owns a lua_State; closing it frees every byte it allocated. Move-only.
@@ -29,8 +33,14 @@ public:
   /// The state's memory accounting; lives as long as the state.
   const memory_budget& memory() const { return *budget_; }
 
+  /// The state's memory accounting, writable (to reset last_refusal).
+  memory_budget& memory() { return *budget_; }
+
   /// Changes the cap; existing allocations are kept even if above it.
   void set_memory_limit(std::size_t limit) { budget_->limit = limit; }
+
+  /// Caps the size of any one string the state creates (0: unlimited).
+  void set_string_limit(std::size_t limit) { budget_->string_limit = limit; }
 
 private:
   struct closer {

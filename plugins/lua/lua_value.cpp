@@ -64,6 +64,41 @@ int push_trampoline(lua_State* L) {
   return 1;
 }
 
+/// Pushes the elements of an array one by one, nothing for nil, else the value.
+int spread_trampoline(lua_State* L) {
+  const auto* o = static_cast<const msgpack::object*>(lua_touserdata(L, 1));
+  lua_settop(L, 0);
+  if (o->type == msgpack::type::NIL)
+    return 0;
+  if (o->type != msgpack::type::ARRAY) {
+    push_object(L, *o);
+    return 1;
+  }
+  luaL_checkstack(L, static_cast<int>(o->via.array.size) + 3, "too many arguments");
+  for (std::uint32_t i = 0; i < o->via.array.size; ++i)
+    push_object(L, o->via.array.ptr[i]);
+  return static_cast<int>(o->via.array.size);
+}
+
+/// Runs a trampoline over the decoded `in`; answers how many values it left on the stack.
+caf::expected<int> push_decoded(lua_State* L, const payload& in, const std::string& plugin,
+                                lua_CFunction trampoline, int nresults) {
+  auto handle = unpack(in, plugin);
+  if (!handle)
+    return std::move(handle.error());
+  int base = lua_gettop(L);
+  lua_pushcfunction(L, trampoline);
+  lua_pushlightuserdata(L, const_cast<msgpack::object*>(&handle->get()));
+  if (lua_pcall(L, 1, nresults, 0) != LUA_OK) {
+    std::string message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "unknown Lua error";
+    lua_pop(L, 1);
+    auto code = message.find("not enough memory") != std::string::npos ? errc::plugin_failed
+                                                                        : errc::bad_input;
+    return make_error(code, plugin, "cannot convert the input to Lua: " + message);
+  }
+  return lua_gettop(L) - base;
+}
+
 // -- Lua -> msgpack ------------------------------------------------------------------------------
 
 bool valid_utf8(const char* s, std::size_t n) {
@@ -216,19 +251,12 @@ private:
 } // namespace
 
 caf::error push_payload(lua_State* L, const payload& in, const std::string& plugin) {
-  auto handle = unpack(in, plugin);
-  if (!handle)
-    return std::move(handle.error());
-  lua_pushcfunction(L, push_trampoline);
-  lua_pushlightuserdata(L, const_cast<msgpack::object*>(&handle->get()));
-  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-    std::string message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "unknown Lua error";
-    lua_pop(L, 1);
-    auto code = message.find("not enough memory") != std::string::npos ? errc::plugin_failed
-                                                                        : errc::bad_input;
-    return make_error(code, plugin, "cannot convert the input to Lua: " + message);
-  }
-  return {};
+  auto pushed = push_decoded(L, in, plugin, push_trampoline, 1);
+  return pushed ? caf::error{} : std::move(pushed.error());
+}
+
+caf::expected<int> push_arguments(lua_State* L, const payload& in, const std::string& plugin) {
+  return push_decoded(L, in, plugin, spread_trampoline, LUA_MULTRET);
 }
 
 caf::expected<payload> encode_value(lua_State* L, int idx, const std::string& plugin) {

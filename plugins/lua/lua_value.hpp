@@ -30,6 +30,10 @@ namespace troupe::lua {
 /// running out of the state's memory is plugin_failed; on error nothing is pushed.
 caf::error push_payload(lua_State* L, const payload& in, const std::string& plugin);
 
+/// Pushes the arguments `in` holds: each element of a msgpack array, nothing for nil, else the
+/// one value. Answers how many it pushed; protected like push_payload.
+caf::expected<int> push_arguments(lua_State* L, const payload& in, const std::string& plugin);
+
 /// Encodes the Lua value at stack index `idx` (left in place) as a payload. Values with no msgpack
 /// form are bad_input naming where they sit ("result.items[3]: cannot encode a function").
 caf::expected<payload> encode_value(lua_State* L, int idx, const std::string& plugin);
