@@ -26,6 +26,11 @@ set_target_properties(msgpack::cxx PROPERTIES
 
 find_package(spdlog CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
+# RapidJSON (header-only): the SAX parser behind Lua's json_parse, several times faster than
+# nlohmann's (see docs/dependencies.md).
+find_path(RAPIDJSON_INCLUDE_DIR rapidjson/reader.h REQUIRED)
+add_library(rapidjson INTERFACE IMPORTED)
+set_target_properties(rapidjson PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${RAPIDJSON_INCLUDE_DIR}")
 find_package(tomlplusplus CONFIG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(SQLite3 REQUIRED)

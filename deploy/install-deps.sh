@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libcaf-dev liblua5.4-dev libmsgpack-cxx-dev libspdlog-dev
-  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libsqlite3-dev
+  nlohmann-json3-dev rapidjson-dev libtomlplusplus-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
 )
 

@@ -28,6 +28,12 @@ constexpr std::size_t max_payload_depth = 256;
 /// A payload holding msgpack nil.
 payload nil_payload();
 
+/// As unpack, with the objects allocated in `zone` (which the caller may reuse after clear()).
+/// With `reference`, strings and binaries point into `in` instead of being copied: `in` must
+/// then outlive the object.
+caf::expected<msgpack::object> unpack_in(msgpack::zone& zone, const payload& in,
+                                         const std::string& plugin, bool reference);
+
 /// Decodes a payload into a msgpack object tree. `plugin` names who is decoding, for the error.
 /// The payload must hold exactly one msgpack document (trailing bytes are bad_input), nested at
 /// most max_payload_depth deep, with no container claiming more elements than it has bytes.

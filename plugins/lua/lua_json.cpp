@@ -6,6 +6,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
@@ -17,20 +20,20 @@ namespace troupe::lua {
 
 namespace {
 
-/// Builds Lua values on the stack as nlohmann's SAX parser reports them. The value under
-/// construction and its open containers sit on the Lua stack; `frames_` says for each open
-/// container whether it is an array and how many elements it has.
+/// Builds Lua values as RapidJSON's SAX reader reports them. A container's items wait on the Lua
+/// stack and go into its table when it closes, so each table is created at its final size (no
+/// rehashing as it grows); a container with many items is flushed every `batch` items to keep
+/// the stack short. Returning false stops the parse (too deep).
 class lua_sax {
 public:
-  using json = nlohmann::json;
   explicit lua_sax(lua_State* L) : L_(L) {}
 
-  bool null() { return put([this] { lua_pushnil(L_); }); }
-  bool boolean(bool v) { return put([&] { lua_pushboolean(L_, v); }); }
-  bool number_integer(json::number_integer_t v) {
-    return put([&] { lua_pushinteger(L_, static_cast<lua_Integer>(v)); });
-  }
-  bool number_unsigned(json::number_unsigned_t v) {
+  bool Null() { return put([this] { lua_pushnil(L_); }); }
+  bool Bool(bool v) { return put([&] { lua_pushboolean(L_, v); }); }
+  bool Int(int v) { return put([&] { lua_pushinteger(L_, v); }); }
+  bool Uint(unsigned v) { return put([&] { lua_pushinteger(L_, v); }); }
+  bool Int64(std::int64_t v) { return put([&] { lua_pushinteger(L_, v); }); }
+  bool Uint64(std::uint64_t v) {
     return put([&] {
       if (v > static_cast<std::uint64_t>(std::numeric_limits<lua_Integer>::max()))
         lua_pushnumber(L_, static_cast<lua_Number>(v));
@@ -38,75 +41,101 @@ public:
         lua_pushinteger(L_, static_cast<lua_Integer>(v));
     });
   }
-  bool number_float(json::number_float_t v, const json::string_t&) {
-    return put([&] { lua_pushnumber(L_, v); });
+  bool Double(double v) { return put([&] { lua_pushnumber(L_, v); }); }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; } // not requested
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return put([&] { lua_pushlstring(L_, s, n); });
   }
-  bool string(json::string_t& v) { return put([&] { lua_pushlstring(L_, v.data(), v.size()); }); }
-  bool binary(json::binary_t&) { return false; }
-  bool start_object(std::size_t) { return open(false); }
-  bool start_array(std::size_t) { return open(true); }
-  bool end_object() { return close(); }
-  bool end_array() { return close(); }
-  bool key(json::string_t& k) {
+  bool StartObject() { return open(false); }
+  bool StartArray() { return open(true); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
     luaL_checkstack(L_, 2, "json_parse");
-    lua_pushlstring(L_, k.data(), k.size());
+    lua_pushlstring(L_, s, n);
     return true;
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
-    error_ = ex.what();
-    return false;
-  }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
 
-  const std::string& error() const { return error_; }
+  bool too_deep() const { return too_deep_; }
 
 private:
+  static constexpr int batch = 512;
+
   struct frame {
     bool array;
-    lua_Integer count;
+    int base;                ///< stack index of the first waiting item
+    bool has_table = false;  ///< the table sits at base - 1
+    lua_Integer stored = 0;  ///< array items already in the table
   };
 
   template <class Push>
   bool put(Push push) {
-    luaL_checkstack(L_, 2, "json_parse");
+    luaL_checkstack(L_, 3, "json_parse");
     push();
-    store();
+    added();
     return true;
   }
 
-  /// Moves the value on top into the open container, if any.
-  void store() {
+  /// Accounts for the value just pushed into the open container.
+  void added() {
     if (frames_.empty())
       return;
     auto& f = frames_.back();
-    if (f.array) {
-      lua_rawseti(L_, -2, ++f.count);
-    } else if (lua_isnil(L_, -1)) {
+    if (!f.array && lua_isnil(L_, -1)) {
       lua_pop(L_, 2); // a null member: no entry
-    } else {
-      lua_rawset(L_, -3);
+      return;
     }
+    if (lua_gettop(L_) - f.base + 1 >= batch)
+      flush(f);
+  }
+
+  /// Moves the waiting items into the container's table, creating it if needed.
+  void flush(frame& f) {
+    int waiting = lua_gettop(L_) - f.base + 1;
+    if (!f.has_table) {
+      if (f.array)
+        lua_createtable(L_, waiting, 0);
+      else
+        lua_createtable(L_, 0, waiting / 2);
+      lua_insert(L_, f.base);
+      ++f.base;
+      f.has_table = true;
+    }
+    int table = f.base - 1;
+    if (f.array) {
+      for (int i = 0; i < waiting; ++i) {
+        lua_pushvalue(L_, f.base + i);
+        lua_rawseti(L_, table, ++f.stored);
+      }
+    } else {
+      for (int i = 0; i + 1 < waiting; i += 2) {
+        lua_pushvalue(L_, f.base + i);
+        lua_pushvalue(L_, f.base + i + 1);
+        lua_rawset(L_, table);
+      }
+    }
+    lua_settop(L_, table);
   }
 
   bool open(bool array) {
     if (frames_.size() >= max_payload_depth) {
-      error_ = "nesting deeper than " + std::to_string(max_payload_depth) + " levels";
+      too_deep_ = true;
       return false;
     }
-    luaL_checkstack(L_, 2, "json_parse");
-    lua_newtable(L_);
-    frames_.push_back({array, 0});
+    frames_.push_back({array, lua_gettop(L_) + 1});
     return true;
   }
 
   bool close() {
+    flush(frames_.back());
     frames_.pop_back();
-    store();
+    added();
     return true;
   }
 
   lua_State* L_;
   std::vector<frame> frames_;
-  std::string error_;
+  bool too_deep_ = false;
 };
 
 } // namespace
@@ -118,11 +147,25 @@ int json_parse(lua_State* L) {
     guard->charge(L, len / 16 + 1);
   lua_settop(L, 1);
   lua_sax sax{L};
-  bool ok = nlohmann::json::sax_parse(text, text + len, &sax);
-  if (!ok) {
+  rapidjson::MemoryStream stream(text, len);
+  rapidjson::Reader reader;
+  constexpr unsigned flags = rapidjson::kParseStopWhenDoneFlag;
+  auto result = reader.Parse<flags>(stream, sax);
+  std::string problem;
+  if (result.IsError()) {
+    problem = sax.too_deep() ? "nesting deeper than " + std::to_string(max_payload_depth) + " levels"
+                             : rapidjson::GetParseError_En(result.Code());
+    problem += " at offset " + std::to_string(result.Offset());
+  } else {
+    // Only whitespace may follow the value.
+    for (std::size_t i = stream.Tell(); i < len && problem.empty(); ++i)
+      if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
+        problem = "unexpected text after the JSON value at offset " + std::to_string(i);
+  }
+  if (!problem.empty()) {
     lua_settop(L, 1);
     lua_pushnil(L);
-    auto message = "json_parse: " + (sax.error().empty() ? std::string("invalid JSON") : sax.error());
+    auto message = "json_parse: " + problem;
     lua_pushlstring(L, message.data(), message.size());
     return 2;
   }

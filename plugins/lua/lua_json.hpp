@@ -1,5 +1,6 @@
 #pragma once
-// JSON for Lua scripts, backed by nlohmann::json. The mapping is the payload one (see
+// JSON for Lua scripts: parsing with RapidJSON's SAX reader straight onto the Lua stack,
+// encoding through the payload codec and nlohmann::json. The mapping is the payload one (see
 // lua_value.hpp): objects and arrays become tables, integers stay integers, null becomes nil (an
 // object member with null is absent, an array element leaves a hole).
 

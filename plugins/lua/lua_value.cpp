@@ -64,31 +64,30 @@ int push_trampoline(lua_State* L) {
   return 1;
 }
 
-/// Pushes the elements of an array one by one, nothing for nil, else the value.
 int spread_trampoline(lua_State* L) {
   const auto* o = static_cast<const msgpack::object*>(lua_touserdata(L, 1));
   lua_settop(L, 0);
-  if (o->type == msgpack::type::NIL)
-    return 0;
-  if (o->type != msgpack::type::ARRAY) {
-    push_object(L, *o);
-    return 1;
-  }
-  luaL_checkstack(L, static_cast<int>(o->via.array.size) + 3, "too many arguments");
-  for (std::uint32_t i = 0; i < o->via.array.size; ++i)
-    push_object(L, o->via.array.ptr[i]);
-  return static_cast<int>(o->via.array.size);
+  return push_msgpack_arguments(L, *o);
 }
 
+/// Clears a reused zone on every way out.
+struct zone_reset {
+  msgpack::zone& zone;
+  ~zone_reset() { zone.clear(); }
+};
+
 /// Runs a trampoline over the decoded `in`; answers how many values it left on the stack.
+/// Decoding reuses one zone per thread and references the payload's bytes instead of copying.
 caf::expected<int> push_decoded(lua_State* L, const payload& in, const std::string& plugin,
                                 lua_CFunction trampoline, int nresults) {
-  auto handle = unpack(in, plugin);
-  if (!handle)
-    return std::move(handle.error());
+  thread_local msgpack::zone zone;
+  zone_reset reset{zone};
+  auto object = unpack_in(zone, in, plugin, true);
+  if (!object)
+    return std::move(object.error());
   int base = lua_gettop(L);
   lua_pushcfunction(L, trampoline);
-  lua_pushlightuserdata(L, const_cast<msgpack::object*>(&handle->get()));
+  lua_pushlightuserdata(L, &*object);
   if (lua_pcall(L, 1, nresults, 0) != LUA_OK) {
     std::string message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "unknown Lua error";
     lua_pop(L, 1);
@@ -116,11 +115,31 @@ bool valid_utf8(const char* s, std::size_t n) {
   return true;
 }
 
+/// msgpack-c's packer writes into the payload's own vector: no intermediate buffer.
+struct byte_sink {
+  std::vector<std::uint8_t>* bytes;
+  void write(const char* data, std::size_t size) {
+    bytes->insert(bytes->end(), reinterpret_cast<const std::uint8_t*>(data),
+                  reinterpret_cast<const std::uint8_t*>(data) + size);
+  }
+};
+
+/// Where a value sits, rendered only when encoding fails: "result[\"items\"][3]".
+struct path_step {
+  const path_step* parent = nullptr; ///< null: the root ("result")
+  lua_Integer index = 0;             ///< array element, when key_idx is 0
+  int key_idx = 0;                   ///< absolute stack index of a map key (on the stack while
+                                     ///< its value is encoded)
+};
+
 class encoder {
 public:
-  encoder(lua_State* L, std::string plugin) : L_(L), plugin_(std::move(plugin)), packer_(buffer_) {}
+  encoder(lua_State* L, const std::string& plugin)
+    : L_(L), plugin_(plugin), buffer_{&out_.bytes}, packer_(buffer_) {
+    out_.bytes.reserve(64);
+  }
 
-  caf::error encode(int idx, const std::string& path, std::size_t depth) {
+  caf::error encode(int idx, const path_step* path, std::size_t depth) {
     idx = lua_absindex(L_, idx);
     switch (lua_type(L_, idx)) {
       case LUA_TNIL: packer_.pack_nil(); return {};
@@ -151,10 +170,7 @@ public:
     }
   }
 
-  payload result() const {
-    const auto* data = reinterpret_cast<const std::uint8_t*>(buffer_.data());
-    return payload{std::vector<std::uint8_t>(data, data + buffer_.size())};
-  }
+  payload result() { return std::move(out_); }
 
 private:
   /// Writes a float64 as such: msgpack-c's pack_double turns integral doubles into integers,
@@ -169,8 +185,15 @@ private:
     buffer_.write(bytes, sizeof bytes);
   }
 
-  caf::error fail(const std::string& path, const std::string& what) {
-    return make_error(errc::bad_input, plugin_, path + ": " + what);
+  std::string render(const path_step* path) {
+    if (path == nullptr)
+      return "result";
+    return render(path->parent) + "["
+           + (path->key_idx != 0 ? key_text(path->key_idx) : std::to_string(path->index)) + "]";
+  }
+
+  caf::error fail(const path_step* path, const std::string& what) {
+    return make_error(errc::bad_input, plugin_, render(path) + ": " + what);
   }
 
   /// The number of entries if the table is a sequence 1..n with no other keys, else -1.
@@ -192,7 +215,7 @@ private:
     return max_key;
   }
 
-  caf::error encode_table(int idx, const std::string& path, std::size_t depth) {
+  caf::error encode_table(int idx, const path_step* path, std::size_t depth) {
     if (depth >= max_payload_depth)
       return fail(path, "nests deeper than " + std::to_string(max_payload_depth) + " levels");
     const void* id = lua_topointer(L_, idx);
@@ -209,17 +232,18 @@ private:
       packer_.pack_array(static_cast<std::uint32_t>(length));
       for (lua_Integer i = 1; i <= length && !err; ++i) {
         lua_rawgeti(L_, idx, i);
-        err = encode(-1, path + "[" + std::to_string(i) + "]", depth + 1);
+        path_step here{path, i, 0};
+        err = encode(-1, &here, depth + 1);
         lua_pop(L_, 1);
       }
     } else {
       packer_.pack_map(static_cast<std::uint32_t>(entries));
       lua_pushnil(L_);
       while (!err && lua_next(L_, idx) != 0) {
-        auto key_path = path + "[" + key_text(-2) + "]";
-        err = encode(-2, key_path, depth + 1);
+        path_step here{path, 0, lua_absindex(L_, -2)};
+        err = encode(-2, &here, depth + 1);
         if (!err)
-          err = encode(-1, key_path, depth + 1);
+          err = encode(-1, &here, depth + 1);
         lua_pop(L_, 1);
       }
       if (err)
@@ -242,13 +266,31 @@ private:
   }
 
   lua_State* L_;
-  std::string plugin_;
-  msgpack::sbuffer buffer_;
-  msgpack::packer<msgpack::sbuffer> packer_;
+  const std::string& plugin_;
+  payload out_;
+  byte_sink buffer_;
+  msgpack::packer<byte_sink> packer_;
   std::vector<const void*> open_tables_;
 };
 
 } // namespace
+
+void push_msgpack(lua_State* L, const msgpack::object& o) {
+  push_object(L, o);
+}
+
+int push_msgpack_arguments(lua_State* L, const msgpack::object& o) {
+  if (o.type == msgpack::type::NIL)
+    return 0;
+  if (o.type != msgpack::type::ARRAY) {
+    push_object(L, o);
+    return 1;
+  }
+  luaL_checkstack(L, static_cast<int>(o.via.array.size) + 3, "too many arguments");
+  for (std::uint32_t i = 0; i < o.via.array.size; ++i)
+    push_object(L, o.via.array.ptr[i]);
+  return static_cast<int>(o.via.array.size);
+}
 
 caf::error push_payload(lua_State* L, const payload& in, const std::string& plugin) {
   auto pushed = push_decoded(L, in, plugin, push_trampoline, 1);
@@ -261,7 +303,7 @@ caf::expected<int> push_arguments(lua_State* L, const payload& in, const std::st
 
 caf::expected<payload> encode_value(lua_State* L, int idx, const std::string& plugin) {
   encoder enc{L, plugin};
-  if (auto err = enc.encode(idx, "result", 0))
+  if (auto err = enc.encode(idx, nullptr, 0))
     return err;
   return enc.result();
 }

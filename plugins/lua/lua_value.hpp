@@ -21,6 +21,7 @@
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
 #include <lua.hpp>
+#include <msgpack.hpp>
 
 #include "messages/payload.hpp"
 
@@ -29,6 +30,14 @@ namespace troupe::lua {
 /// Decodes `in` and pushes it as one Lua value. Runs protected: a malformed payload is bad_input,
 /// running out of the state's memory is plugin_failed; on error nothing is pushed.
 caf::error push_payload(lua_State* L, const payload& in, const std::string& plugin);
+
+/// Pushes `o` as one Lua value. Raises a Lua error for what has no Lua form (extension types,
+/// nil or NaN map keys) or when memory runs out: must run inside a protected call.
+void push_msgpack(lua_State* L, const msgpack::object& o);
+
+/// Pushes the arguments `o` holds (array elements, nothing for nil, else the value); answers
+/// how many. Raises like push_msgpack.
+int push_msgpack_arguments(lua_State* L, const msgpack::object& o);
 
 /// Pushes the arguments `in` holds: each element of a msgpack array, nothing for nil, else the
 /// one value. Answers how many it pushed; protected like push_payload.

@@ -10,6 +10,8 @@
 #include "plugins/lua/lua_value.hpp"
 #include "plugins/lua/sandbox.hpp"
 
+#include <msgpack.hpp>
+
 namespace troupe::lua {
 
 /// An invocation in progress: its coroutine, what it has used and the call it waits on.
@@ -24,6 +26,42 @@ namespace {
 
 /// Keeps this many finished coroutines for reuse; more are released to the collector.
 constexpr std::size_t max_idle_threads = 8;
+
+/// What a new coroutine starts with (see invoke_body).
+struct start_frame {
+  const msgpack::object* input;
+  int fn;
+  bool spread;
+  bool decoding;
+};
+
+int finish_invoke(lua_State* L, int, lua_KContext) {
+  return lua_gettop(L);
+}
+
+/// The body of every invocation's coroutine: decodes the input into the function's arguments
+/// and calls it (yieldable, for call_plugin). Decoding runs here, inside the coroutine's own
+/// protection, so that a call needs one protected entry into Lua instead of two.
+int invoke_body(lua_State* L) {
+  auto* frame = static_cast<start_frame*>(lua_touserdata(L, 1));
+  lua_settop(L, 0);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, frame->fn);
+  frame->decoding = true;
+  int nargs = 1;
+  if (frame->spread)
+    nargs = push_msgpack_arguments(L, *frame->input);
+  else
+    push_msgpack(L, *frame->input);
+  frame->decoding = false;
+  lua_callk(L, nargs, LUA_MULTRET, 0, finish_invoke);
+  return finish_invoke(L, LUA_OK, 0);
+}
+
+/// Clears the reused decoding zone on every way out.
+struct zone_reset {
+  msgpack::zone& zone;
+  ~zone_reset() { zone.clear(); }
+};
 
 int run_function(lua_State* L) {
   const auto* f = static_cast<const std::function<void(lua_State*)>*>(lua_touserdata(L, 1));
@@ -88,6 +126,9 @@ caf::error script_runner::open(const std::string& source) {
   }
   state_->set_string_limit(limits_.string_size);
   lua_State* L = state_->get();
+  // Most garbage a plugin makes (decoded inputs, results) dies young: the generational
+  // collector handles that with less work than the incremental one.
+  lua_gc(L, LUA_GCGEN, 0, 0);
   guard_.attach(L);
   auto err = protect("setting up the sandbox", [this](lua_State* L) {
     open_sandbox(L, limits_.string_size);
@@ -203,25 +244,27 @@ void script_runner::release_thread(thread_slot slot, bool failed) {
 
 call_step script_runner::begin(std::uint64_t ticket, int fn, std::string what,
                                const payload& input, bool spread) {
+  thread_local msgpack::zone zone;
+  zone_reset reset{zone};
+  auto object = unpack_in(zone, input, plugin_, true);
+  if (!object)
+    return call_step::done(std::move(object.error()));
   auto slot = acquire_thread();
   if (!slot)
     return call_step::done(std::move(slot.error()));
   lua_State* T = slot->thread;
-  lua_rawgeti(T, LUA_REGISTRYINDEX, fn);
-  caf::expected<int> nargs{1};
-  if (spread) {
-    nargs = push_arguments(T, input, plugin_);
-  } else if (auto err = push_payload(T, input, plugin_)) {
-    nargs = std::move(err);
-  }
-  if (!nargs) {
-    release_thread(*slot, false);
-    return call_step::done(std::move(nargs.error()));
-  }
-  auto ex = std::make_unique<execution>();
+  start_frame frame{&*object, fn, spread, false};
+  lua_pushcfunction(T, invoke_body);
+  lua_pushlightuserdata(T, &frame);
+  auto ex = spare_ ? std::move(spare_) : std::make_unique<execution>();
   ex->slot = *slot;
   ex->what = std::move(what);
-  return run(ticket, std::move(ex), *nargs);
+  ex->used = {};
+  ex->outgoing.reset();
+  starting_ = &frame.decoding;
+  auto step = run(ticket, std::move(ex), 1);
+  starting_ = nullptr;
+  return step;
 }
 
 call_step script_runner::run(std::uint64_t ticket, std::unique_ptr<execution> ex, int nargs) {
@@ -240,6 +283,7 @@ call_step script_runner::run(std::uint64_t ticket, std::unique_ptr<execution> ex
     caf::expected<payload> out = nres > 0 ? encode_value(T, lua_gettop(T) - nres + 1, plugin_)
                                           : caf::expected<payload>{nil_payload()};
     release_thread(ex->slot, false);
+    spare_ = std::move(ex);
     return call_step::done(std::move(out));
   }
   if (status == LUA_YIELD && ex->outgoing) {
@@ -257,6 +301,7 @@ call_step script_runner::run(std::uint64_t ticket, std::unique_ptr<execution> ex
   else
     err = error_from(T, status, stop, ex->what);
   release_thread(ex->slot, true);
+  spare_ = std::move(ex);
   return call_step::done(std::move(err));
 }
 
@@ -313,6 +358,12 @@ caf::error script_runner::error_from(lua_State* T, int status, stop_reason stop,
   if (stop != stop_reason::none)
     return make_error(errc::limit_exceeded, plugin_, what + ": " + guard_.stop_message(stop));
   auto message = error_text(T);
+  if (starting_ != nullptr && *starting_) {
+    bool memory = status == LUA_ERRMEM;
+    state_->memory().last_refusal = memory_budget::refusal::none;
+    return make_error(memory ? errc::limit_exceeded : errc::bad_input, plugin_,
+                      "cannot convert the input to Lua: " + message);
+  }
   auto& budget = state_->memory();
   auto refusal = budget.last_refusal;
   budget.last_refusal = memory_budget::refusal::none;

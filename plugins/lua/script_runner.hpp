@@ -87,6 +87,8 @@ private:
   std::vector<thread_slot> idle_threads_;
   std::unordered_map<std::uint64_t, std::unique_ptr<execution>> suspended_;
   execution* current_ = nullptr;
+  std::unique_ptr<execution> spare_;  ///< reused by the next invocation
+  const bool* starting_ = nullptr;    ///< set while a new invocation decodes its input
   std::uint64_t memory_stops_ = 0;
 };
 

@@ -1,0 +1,212 @@
+// bench/lua_bench: Lua runtime plugins measured against floors taken in the same run.
+//   1. execute round trip through a Lua plugin's actor vs (bare CAF round trip + bare lua_pcall
+//      of the same function in a plain state); target <= 1.5x
+//   2. a rule evaluation of scripts/rule_engine.lua through its actor (round trip, and the time
+//      inside the actor from the plugin's stats)
+//   3. json_parse of a 1 KB document inside a Lua plugin (target <= 5 us)
+// Usage: lua_bench [calls]   (see docs/performance.md)
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <lua.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/plugin_host.hpp"
+#include "bench/roundtrip_driver.hpp"
+#include "messages/errors.hpp"
+#include "messages/json_codec.hpp"
+#include "messages/msgpack_codec.hpp"
+#include "messages/registration.hpp"
+#include "plugins/lua/lua_plugin.hpp"
+
+namespace {
+
+using bare_echo_actor = caf::typed_actor<
+  caf::replies_to<troupe::execute_atom, troupe::payload>::with<troupe::payload>>;
+
+bare_echo_actor::behavior_type bare_echo() {
+  return {[](troupe::execute_atom, const troupe::payload& in) { return in; }};
+}
+
+const char* const step_script = R"(
+plugin_name = "step"
+function execute(input)
+  return input.step + 1
+end
+)";
+
+double median(std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  return xs[xs.size() / 2];
+}
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "lua_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+/// Loads, inits and starts a Lua plugin host running `source` (or the file `path`).
+troupe::plugin_actor start_lua(caf::actor_system& sys, const std::string& id,
+                               troupe::lua::script_source source) {
+  auto host = troupe::spawn_plugin_host(sys, id,
+                                        std::make_unique<troupe::lua::lua_plugin>(source),
+                                        std::make_shared<troupe::shared_state>());
+  caf::scoped_actor self{sys};
+  auto check = [&](auto atom, auto... xs) {
+    self->request(host, caf::infinite, atom, xs...).receive(
+      [](troupe::plugin_state&) {},
+      [&](caf::error& err) { die(id + ": " + troupe::describe(err)); });
+  };
+  check(troupe::load_atom::value, troupe::plugin_config{id, {}, {}});
+  check(troupe::init_atom::value);
+  check(troupe::start_atom::value);
+  return host;
+}
+
+/// Mean ns of a bare lua_pcall of the script's execute with a prebuilt input table, in a
+/// plain state with the standard libraries (no sandbox, no hook, no codec).
+double bare_pcall_ns(std::size_t calls) {
+  lua_State* L = luaL_newstate();
+  luaL_openlibs(L);
+  if (luaL_dostring(L, step_script) != LUA_OK)
+    die(lua_tostring(L, -1));
+  lua_getglobal(L, "execute");
+  int fn = lua_gettop(L);
+  lua_createtable(L, 0, 2);
+  lua_pushinteger(L, 1);
+  lua_setfield(L, -2, "agent");
+  lua_pushinteger(L, 3);
+  lua_setfield(L, -2, "step");
+  int input = lua_gettop(L);
+  lua_Integer sink = 0;
+  auto started = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < calls; ++i) {
+    lua_pushvalue(L, fn);
+    lua_pushvalue(L, input);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK)
+      die(lua_tostring(L, -1));
+    sink += lua_tointeger(L, -1);
+    lua_pop(L, 1);
+  }
+  auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started);
+  lua_close(L);
+  if (sink == 42)
+    std::puts(""); // keeps the loop from being optimised away
+  return ns.count() / static_cast<double>(calls);
+}
+
+void roundtrip(caf::actor_system& sys, std::size_t calls) {
+  using namespace troupe::bench;
+  auto input = troupe::pack(std::map<std::string, int>{{"agent", 1}, {"step", 3}});
+  auto floor = sys.spawn(bare_echo);
+  auto host = start_lua(sys, "step", {"step.lua", step_script});
+  mean_roundtrip_ns(sys, floor, calls / 10, troupe::execute_atom::value, input);
+  mean_roundtrip_ns(sys, host, calls / 10, troupe::execute_atom::value, input);
+  bare_pcall_ns(calls / 10);
+  std::vector<double> caf_rt, pcall, lua_rt;
+  for (int round = 0; round < 7; ++round) {
+    caf_rt.push_back(mean_roundtrip_ns(sys, floor, calls, troupe::execute_atom::value, input));
+    pcall.push_back(bare_pcall_ns(calls));
+    lua_rt.push_back(mean_roundtrip_ns(sys, host, calls, troupe::execute_atom::value, input));
+  }
+  auto c = median(caf_rt);
+  auto p = median(pcall);
+  auto l = median(lua_rt);
+  std::printf("== execute round trip (%zu calls per round, 7 rounds, medians)\n", calls);
+  std::printf("bare CAF round trip:            %8.1f ns\n", c);
+  std::printf("bare lua_pcall of execute:      %8.1f ns\n", p);
+  std::printf("floor (sum):                    %8.1f ns\n", c + p);
+  std::printf("Lua plugin round trip:          %8.1f ns\n", l);
+  std::printf("ratio plugin / floor:           %8.2fx (target <= 1.50x)\n", l / (c + p));
+  caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(floor, caf::exit_reason::user_shutdown);
+}
+
+double stats_mean_us(caf::actor_system& sys, const troupe::plugin_actor& host) {
+  caf::scoped_actor self{sys};
+  double mean = 0;
+  self->request(host, caf::infinite, troupe::stats_atom::value).receive(
+    [&](troupe::plugin_stats& s) { mean = s.mean_us; }, [](caf::error&) {});
+  return mean;
+}
+
+void rules(caf::actor_system& sys, std::size_t calls) {
+  using namespace troupe::bench;
+  auto facts = troupe::payload_from_json_text(
+    R"({"customer": {"tier": "gold", "country": "DE", "age": 41}, "order": {"total": 1250, "items": 3}})");
+  if (!facts)
+    die("facts");
+  if (!std::ifstream(TROUPE_SCRIPTS_DIR "/rule_engine.lua")) {
+    std::printf("== rule evaluation: skipped, no scripts/rule_engine.lua\n");
+    return;
+  }
+  auto host = start_lua(sys, "rules", {TROUPE_SCRIPTS_DIR "/rule_engine.lua", {}});
+  caf::scoped_actor self{sys};
+  self->request(host, caf::infinite, troupe::execute_atom::value, *facts).receive(
+    [](troupe::payload& out) {
+      auto json = troupe::payload_to_json(out);
+      std::printf("== rule evaluation (scripts/rule_engine.lua)\nsample result: %s\n",
+                  json ? json->dump().c_str() : "?");
+    },
+    [](caf::error& err) { die("rule_engine: " + troupe::describe(err)); });
+  mean_roundtrip_ns(sys, host, calls / 10, troupe::execute_atom::value, *facts);
+  std::vector<double> rt;
+  for (int round = 0; round < 5; ++round)
+    rt.push_back(mean_roundtrip_ns(sys, host, calls, troupe::execute_atom::value, *facts));
+  std::printf("round trip through the actor:   %8.1f ns\n", median(rt));
+  std::printf("inside the actor (stats mean):  %8.1f ns (target <= 1000 ns)\n",
+              stats_mean_us(sys, host) * 1000.0);
+  caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+void json_parse(caf::actor_system& sys) {
+  // A 1 KB document: an array of small records, as an agent's tool result might be.
+  std::string doc = "{\"items\":[";
+  for (int i = 0; doc.size() < 1000; ++i)
+    doc += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i)
+           + ",\"name\":\"item " + std::to_string(i) + "\",\"price\":" + std::to_string(i * 1.25)
+           + ",\"ok\":true}";
+  doc += "]}";
+  const char* script = R"(
+function execute(input) return 0 end
+function parse_many(text, n)
+  local started = now()  -- wall-clock ms; os.clock would count every thread of the process
+  for i = 1, n do json_parse(text) end
+  return (now() - started) / n * 1e6
+end
+)";
+  auto host = start_lua(sys, "json", {"json.lua", script});
+  caf::scoped_actor self{sys};
+  std::vector<double> ns;
+  for (int round = 0; round < 5; ++round)
+    self->request(host, caf::infinite, troupe::function_atom::value, std::string("parse_many"),
+                  troupe::pack(std::make_tuple(doc, 20000)))
+      .receive([&](troupe::payload& out) { ns.push_back(*troupe::unpack_as<double>(out)); },
+               [](caf::error& err) { die("json: " + troupe::describe(err)); });
+  std::printf("== json_parse inside a Lua plugin\ndocument: %zu bytes\n", doc.size());
+  std::printf("json_parse:                     %8.1f ns (target <= 5000 ns)\n", median(ns));
+  caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::size_t calls = argc > 1 ? std::stoul(argv[1]) : 200000;
+  spdlog::set_level(spdlog::level::warn);
+  caf::actor_system_config cfg;
+  troupe::register_types(cfg);
+  caf::actor_system sys{cfg};
+  roundtrip(sys, calls);
+  rules(sys, calls);
+  json_parse(sys);
+  return 0;
+}
