@@ -174,11 +174,30 @@ private:
     return promise;
   }
 
-  /// Sends `op` to one plugin; calls on_done with its new state or the error.
+  /// Sends `op` to one plugin; calls on_done with its new state or the error. After a load the
+  /// plugin's metadata is read again: a script only knows its name, version and dependencies
+  /// once loaded, and init, start, stop and unload order by those dependencies.
   template <class OnDone>
   void send_step(lifecycle_op op, const entry& e, OnDone on_done) {
     auto on_error = [on_done](caf::error& err) mutable { on_done(caf::expected<plugin_state>{err}); };
-    auto on_state = [on_done](plugin_state& s) mutable { on_done(caf::expected<plugin_state>{s}); };
+    auto id = e.metadata.id;
+    auto handle = e.handle;
+    auto on_state = [this, op, id, handle, on_done](plugin_state& s) mutable {
+      if (op != lifecycle_op::load) {
+        on_done(caf::expected<plugin_state>{s});
+        return;
+      }
+      request(handle, opts_.query_timeout, metadata_atom::value).then(
+        [this, id, s, on_done](plugin_metadata& md) mutable {
+          if (auto i = entries_.find(id); i != entries_.end()) {
+            md.id = id;
+            merge_dependencies(md, i->second.config.dependencies);
+            i->second.metadata = std::move(md);
+          }
+          on_done(caf::expected<plugin_state>{s});
+        },
+        [s, on_done](caf::error&) mutable { on_done(caf::expected<plugin_state>{s}); });
+    };
     with_lifecycle_atom(op, [&](auto atom) {
       if constexpr (std::is_same<decltype(atom), load_atom>::value)
         request(e.handle, opts_.lifecycle_timeout, atom, e.config).then(on_state, on_error);

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   exec_cmd->add_option("--limit", where.limits,
                        "Sandbox limit NAME=VALUE for --script (wall_time_ms, instructions, memory, "
                        "call_depth, string_size, call_timeout_ms)")
+    ->allow_extra_args(false)
     ->needs(script_opt);
   add_target_options(exec_cmd, where);
 

@@ -27,6 +27,28 @@ say "JSON lines on stdin against one plugin instance" "printf ... | troupe exec 
 printf '{"op":"put","key":"n","value":1}\n{"op":"get","key":"n"}\nnot json\n{"op":"count"}\n' \
   | "$T" exec kv -c "$CFG"
 
+say "Lua runtime plugins: a rule engine script, configured like any plugin" "troupe exec rules '{...}'"
+"$T" exec rules '{"customer":{"tier":"gold","country":"DE"},"order":{"total":1250,"items":3}}' -c "$CFG"
+
+say "Tools with JSON schemas, for agents" "troupe tools; troupe call-tool evaluate_rules '{...}'"
+"$T" tools -c "$CFG" | grep -E '"(plugin|name)"'
+"$T" call-tool evaluate_rules '{"customer":{"tier":"silver"}}' -c "$CFG"
+"$T" call-tool evaluate_rules '{"customer":"not an object"}' -c "$CFG" 2>/dev/null || echo "(exit code $?)"
+
+say "A script on its own, and the sandbox at work" "troupe exec --script /tmp/troupe-demo.lua --limit wall_time_ms=100"
+cat > /tmp/troupe-demo.lua <<'LUA'
+plugin_name = "demo"
+local calls = 0
+function execute(input)
+  calls = calls + 1
+  if input == "spin" then while true do pcall(function() while true do end end) end end
+  if input == "escape" then return io.open("/etc/passwd") end
+  return { calls = calls, upper = upper(tostring(input)) }
+end
+LUA
+printf '"hello"\n"spin"\n"escape"\n"still here"\n' \
+  | "$T" exec --script /tmp/troupe-demo.lua --limit wall_time_ms=100
+
 port=$(( 20000 + RANDOM % 20000 ))
 say "A node: troupe run publishes the manager; other processes use --node" "troupe run $CFG --port $port &"
 "$T" run "$CFG" --port "$port" 2> /tmp/troupe-demo-node.log &

@@ -126,5 +126,49 @@ node=0
 out=$("$T" list --node "127.0.0.1:$port" 2>/dev/null); rc=$?
 check_rc StoppedNodeIsUnreachable 2 $rc
 
+# The example Lua plugins in scripts/, run with exec --script.
+scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")/../scripts" && pwd)
+facts='{"customer":{"tier":"gold","verified":true},"order":{"total":250,"items":12,"coupon":"SAVE5"}}'
+out=$("$T" exec --script "$scripts/rule_engine.lua" "$facts" 2>/dev/null); rc=$?
+check_rc ScriptExecExitsZero 0 $rc
+check ScriptExecPrintsResult '{"matched":["vip_customer","bulk_order","free_shipping","promo_code"],"result":{"discount":20,"shipping":"free"},"tags":["vip","bulk","promo"]}' "$out"
+out=$("$T" exec --script "$scripts/rule_engine.lua" '"gold"' 2>/dev/null); rc=$?
+check_rc ScriptFailureExitsOne 1 $rc
+check ScriptFailurePrintsError '{"error":{"code":"plugin_failed"' "$out"
+check ScriptFailureSaysWhy 'facts must be an object, got string' "$out"
+
+record='{"id":"p","email":"a@b.co","country":"de","weight":1}'
+out=$(printf '{"records":[%s]}\n{"records":[%s,{"id":"q"}]}\n' "$record" "$record" \
+      | "$T" exec --script "$scripts/data_processor.lua" 2>/dev/null); rc=$?
+check_rc ScriptStdinExitsZero 0 $rc
+check_rc ScriptStdinOneLinePerInput 2 "$(printf '%s\n' "$out" | wc -l)"
+check ScriptStdinKeepsStateFirst '"calls":1' "$(printf '%s\n' "$out" | head -1)"
+check ScriptStdinKeepsStateSecond '"calls":2,"errors":{"bad_format":0,"missing":3' "$(printf '%s\n' "$out" | tail -1)"
+check ScriptStdinCountersAddUp '"invalid":1,"processed":3,"rejected_inputs":0,"valid":2' "$out"
+
+heavy='{"records":['$(for i in $(seq 40); do printf '%s,' "$record"; done)"$record]}"
+out=$(printf '%s\n{"records":[%s]}\n' "$heavy" "$record" \
+      | "$T" exec --script "$scripts/data_processor.lua" --limit instructions=1000 2>/dev/null); rc=$?
+check_rc ScriptLimitExitsZero 0 $rc
+check ScriptLimitStopsHeavyInput '"code":"limit_exceeded"' "$(printf '%s\n' "$out" | head -1)"
+check ScriptLimitNamesTheLimit 'instruction limit exceeded (1000 per call)' "$(printf '%s\n' "$out" | head -1)"
+check ScriptLimitNextLineWorks '{"ok":{"counters":' "$(printf '%s\n' "$out" | tail -1)"
+
+order='{"id":"B-1","currency":"EUR","items":[{"sku":"tv","quantity":2,"unit_price":"999.99"}]}'
+out=$(printf '%s\n{"action":"pending"}\n{"action":"approve","order_id":"B-1","approver":"bob"}\n' "$order" \
+      | "$T" exec --script "$scripts/order_processor.lua" 2>/dev/null)
+check ScriptOrderWaitsForApproval '"status":"pending_approval","submitted_at"' "$out"
+check ScriptOrderIsPending '{"ok":[{"currency":"EUR","order_id":"B-1","submitted_at"' "$out"
+check ScriptOrderIsApproved '"approved_by":"bob"' "$out"
+
+out=$("$T" validate "$scripts/rule_engine.lua" "$scripts/data_processor.lua" "$scripts/order_processor.lua" 2>&1); rc=$?
+check_rc ValidateGoodScriptsExitsZero 0 $rc
+[ -z "$out" ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL ValidateGoodScriptsIsQuiet: [$out]"; }
+printf 'function execute(input)\n  return input +\nend\n' > "$work/broken.lua"
+out=$("$T" validate "$work/broken.lua" 2>/dev/null); rc=$?
+check_rc ValidateBrokenScriptExitsOne 1 $rc
+check ValidateBrokenScriptNamesLine '"line":3' "$out"
+check ValidateBrokenScriptIsError '"severity":"error"' "$out"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -279,14 +279,18 @@ caf::error lua_plugin::unload(plugin_context&) {
   return err;
 }
 
-caf::expected<payload> lua_plugin::execute(plugin_context& ctx, const payload& input) {
-  auto step = begin_call(ctx, {invocation::kind::execute, {}, input});
+caf::expected<payload> lua_plugin::finished_now(plugin_context& ctx, call_step step) {
   if (step.call) {
     abandon_call(ctx, step.ticket);
     return make_error(errc::plugin_failed, ctx.plugin_id(),
                       "call_plugin needs the plugin's actor host (run the script as a plugin)");
   }
   return std::move(step.result);
+}
+
+caf::expected<payload> lua_plugin::execute(plugin_context& ctx, const payload& input) {
+  auto step = begin_call(ctx, {invocation::kind::execute, {}, input});
+  return finished_now(ctx, std::move(step));
 }
 
 std::vector<tool_spec> lua_plugin::tools() const {
@@ -299,23 +303,13 @@ std::vector<tool_spec> lua_plugin::tools() const {
 caf::expected<payload> lua_plugin::call_tool(plugin_context& ctx, const std::string& name,
                                              const payload& args) {
   auto step = begin_call(ctx, {invocation::kind::tool, name, args});
-  if (step.call) {
-    abandon_call(ctx, step.ticket);
-    return make_error(errc::plugin_failed, ctx.plugin_id(),
-                      "call_plugin needs the plugin's actor host (run the script as a plugin)");
-  }
-  return std::move(step.result);
+  return finished_now(ctx, std::move(step));
 }
 
 caf::expected<payload> lua_plugin::call_function(plugin_context& ctx, const std::string& name,
                                                  const payload& args) {
   auto step = begin_call(ctx, {invocation::kind::function, name, args});
-  if (step.call) {
-    abandon_call(ctx, step.ticket);
-    return make_error(errc::plugin_failed, ctx.plugin_id(),
-                      "call_plugin needs the plugin's actor host (run the script as a plugin)");
-  }
-  return std::move(step.result);
+  return finished_now(ctx, std::move(step));
 }
 
 call_step lua_plugin::begin_call(plugin_context& ctx, const invocation& inv) {

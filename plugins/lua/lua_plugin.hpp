@@ -82,6 +82,9 @@ public:
   struct impl;
 
 private:
+  /// The result of a call run without a host: a suspension (call_plugin) is abandoned.
+  caf::expected<payload> finished_now(plugin_context& ctx, call_step step);
+
   std::unique_ptr<impl> impl_;
 };
 
