@@ -91,6 +91,7 @@ private:
 
   /// Moves the waiting items into the container's table, creating it if needed.
   void flush(frame& f) {
+    luaL_checkstack(L_, 4, "json_parse");
     int waiting = lua_gettop(L_) - f.base + 1;
     if (!f.has_table) {
       if (f.array)
@@ -149,7 +150,7 @@ int json_parse(lua_State* L) {
   lua_sax sax{L};
   rapidjson::MemoryStream stream(text, len);
   rapidjson::Reader reader;
-  constexpr unsigned flags = rapidjson::kParseStopWhenDoneFlag;
+  constexpr unsigned flags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
   auto result = reader.Parse<flags>(stream, sax);
   std::string problem;
   if (result.IsError()) {

@@ -125,6 +125,11 @@ struct byte_sink {
 };
 
 /// Where a value sits, rendered only when encoding fails: "result[\"items\"][3]".
+/// Encoded values larger than this are refused (shared subtables are encoded once per reference).
+constexpr std::size_t max_encoded_bytes = std::size_t{64} << 20;
+/// And so are values with more tables than this (each shared reference counts again).
+constexpr std::size_t max_encoded_tables = std::size_t{1} << 22;
+
 struct path_step {
   const path_step* parent = nullptr; ///< null: the root ("result")
   lua_Integer index = 0;             ///< array element, when key_idx is 0
@@ -192,6 +197,13 @@ private:
            + (path->key_idx != 0 ? key_text(path->key_idx) : std::to_string(path->index)) + "]";
   }
 
+  /// A table shared many times over can encode to exponentially many bytes.
+  caf::error too_large(const path_step* path) {
+    open_tables_.clear();
+    return fail(path, "the encoded value is larger than "
+                        + std::to_string(max_encoded_bytes >> 20) + " MiB");
+  }
+
   caf::error fail(const path_step* path, const std::string& what) {
     return make_error(errc::bad_input, plugin_, render(path) + ": " + what);
   }
@@ -224,6 +236,9 @@ private:
         return fail(path, "cannot encode a table that contains itself (a cycle)");
     if (!lua_checkstack(L_, 4))
       return fail(path, "Lua stack exhausted");
+    if (++tables_seen_ > max_encoded_tables)
+      return fail(path, "the value holds more than " + std::to_string(max_encoded_tables)
+                          + " tables (counting each reference to a shared table)");
     open_tables_.push_back(id);
     std::size_t entries = 0;
     auto length = sequence_length(idx, entries);
@@ -231,6 +246,8 @@ private:
     if (length > 0) {
       packer_.pack_array(static_cast<std::uint32_t>(length));
       for (lua_Integer i = 1; i <= length && !err; ++i) {
+        if (out_.bytes.size() > max_encoded_bytes)
+          return too_large(path);
         lua_rawgeti(L_, idx, i);
         path_step here{path, i, 0};
         err = encode(-1, &here, depth + 1);
@@ -240,6 +257,11 @@ private:
       packer_.pack_map(static_cast<std::uint32_t>(entries));
       lua_pushnil(L_);
       while (!err && lua_next(L_, idx) != 0) {
+        if (out_.bytes.size() > max_encoded_bytes) {
+          lua_pop(L_, 2);
+          open_tables_.pop_back();
+          return too_large(path);
+        }
         path_step here{path, 0, lua_absindex(L_, -2)};
         err = encode(-2, &here, depth + 1);
         if (!err)
@@ -271,6 +293,7 @@ private:
   byte_sink buffer_;
   msgpack::packer<byte_sink> packer_;
   std::vector<const void*> open_tables_;
+  std::size_t tables_seen_ = 0;
 };
 
 } // namespace

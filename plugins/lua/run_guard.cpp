@@ -47,6 +47,9 @@ std::string run_guard::stop_message(stop_reason why) const {
              + " ms per call)";
     case stop_reason::instructions:
       return "instruction limit exceeded (" + std::to_string(limits_.instructions) + " per call)";
+    case stop_reason::call_depth:
+      return "call depth limit exceeded (" + std::to_string(limits_.call_depth)
+             + " nested calls)";
     case stop_reason::none: break;
   }
   return "stopped";
@@ -60,7 +63,10 @@ void run_guard::raise_stop(lua_State* L) const {
 
 void run_guard::stop(lua_State* L, stop_reason why) {
   stop_ = why;
-  (why == stop_reason::wall_time ? time_stops_ : instruction_stops_)++;
+  if (why == stop_reason::wall_time)
+    ++time_stops_;
+  else if (why == stop_reason::instructions)
+    ++instruction_stops_;
   // From now on every instruction of this thread raises the stop again.
   lua_sethook(L, &run_guard::hook, LUA_MASKCOUNT, 1);
   raise_stop(L);
@@ -105,8 +111,7 @@ void run_guard::on_tick(lua_State* L) {
   check_budget(L);
   lua_Debug frame;
   if (limits_.call_depth != 0 && lua_getstack(L, static_cast<int>(limits_.call_depth), &frame))
-    luaL_error(L, "call depth limit exceeded (%d nested calls)",
-               static_cast<int>(limits_.call_depth));
+    stop(L, stop_reason::call_depth);
 }
 
 } // namespace troupe::lua

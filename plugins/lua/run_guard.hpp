@@ -3,6 +3,8 @@
 // a count hook, plus the work library functions charge through step_meter. A time or instruction
 // stop is sticky: once a call is stopped every further instruction of that call raises the stop
 // again, and the sandbox's pcall, xpcall and coroutine.resume re-raise it instead of catching it.
+// A call-depth stop is sticky too: like the others it is raised from inside the hook, where Lua
+// runs message handlers with hooks off, so letting a script catch it could not be bounded.
 
 #include <chrono>
 #include <cstdint>
@@ -16,7 +18,7 @@
 namespace troupe::lua {
 
 /// Why a run was stopped.
-enum class stop_reason { none, wall_time, instructions };
+enum class stop_reason { none, wall_time, instructions, call_depth };
 
 /// What one armed run used.
 struct run_usage {

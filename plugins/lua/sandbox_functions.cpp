@@ -79,9 +79,24 @@ int pcall(lua_State* L) {
   return finish_pcall(L, status, 0);
 }
 
+/// xpcall's message handler (upvalue 1: the script's). After a stop it answers the error as is
+/// without running the script's handler: Lua runs handlers where hooks are off.
+int guarded_handler(lua_State* L) {
+  auto* guard = run_guard::of(L);
+  if (guard != nullptr && guard->stopped() != stop_reason::none)
+    return 1;
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
 int xpcall(lua_State* L) {
   int n = lua_gettop(L);
   luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, guarded_handler, 1);
+  lua_replace(L, 2);
   lua_pushboolean(L, 1);  // first result if no error
   lua_pushvalue(L, 1);    // the function
   lua_rotate(L, 3, 2);    // [f, handler, true, f, args...]
@@ -135,7 +150,9 @@ int string_rep(lua_State* L) {
                         + static_cast<long double>(sep) * static_cast<long double>(n - 1);
     if (limit > 0 && total > static_cast<long double>(limit))
       string_too_long(L, static_cast<std::uint64_t>(std::min<long double>(total, 1e18L)), limit);
-    charge(L, static_cast<std::uint64_t>(total) / bytes_per_step + 1);
+    // The stock rep loops n times even for an empty string.
+    auto loops = static_cast<long double>(n) / bytes_per_step;
+    charge(L, static_cast<std::uint64_t>(std::min<long double>(total / bytes_per_step + loops, 1e18L)) + 1);
   }
   return call_stock(L);
 }

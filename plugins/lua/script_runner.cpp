@@ -233,6 +233,10 @@ void script_runner::release_thread(thread_slot slot, bool failed) {
   // to-be-closed variables unbounded. So a failed call does not run its __close metamethods.
   if (failed) {
     luaL_unref(state(), LUA_REGISTRYINDEX, slot.ref);
+    if (collect_after_failure_) {
+      collect_after_failure_ = false;
+      lua_gc(state(), LUA_GCCOLLECT);
+    }
     return;
   }
   lua_settop(slot.thread, 0);
@@ -279,7 +283,7 @@ call_step script_runner::run(std::uint64_t ticket, std::unique_ptr<execution> ex
   current_ = nullptr;
   ex->used.instructions += used.instructions;
   ex->used.time += used.time;
-  if (status == LUA_OK) {
+  if (status == LUA_OK && stop == stop_reason::none) {
     caf::expected<payload> out = nres > 0 ? encode_value(T, lua_gettop(T) - nres + 1, plugin_)
                                           : caf::expected<payload>{nil_payload()};
     release_thread(ex->slot, false);
@@ -294,7 +298,7 @@ call_step script_runner::run(std::uint64_t ticket, std::unique_ptr<execution> ex
     return call_step::waiting(ticket, std::move(call));
   }
   caf::error err;
-  if (status == LUA_YIELD)
+  if (status == LUA_YIELD && stop == stop_reason::none)
     err = make_error(errc::plugin_failed, plugin_,
                      ex->what + " yielded outside call_plugin (coroutine.yield belongs in "
                                 "coroutines the script creates itself)");
@@ -374,7 +378,7 @@ caf::error script_runner::error_from(lua_State* T, int status, stop_reason stop,
                           + std::to_string(limits_.string_size) + " bytes per string)");
     if (refusal == memory_budget::refusal::memory) {
       ++memory_stops_;
-      lua_gc(state(), LUA_GCCOLLECT);
+      collect_after_failure_ = true; // once the failed coroutine is let go (release_thread)
       return make_error(errc::limit_exceeded, plugin_,
                         what + ": memory limit exceeded (" + std::to_string(limits_.memory)
                           + " bytes)");

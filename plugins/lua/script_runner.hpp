@@ -90,6 +90,7 @@ private:
   std::unique_ptr<execution> spare_;  ///< reused by the next invocation
   const bool* starting_ = nullptr;    ///< set while a new invocation decodes its input
   std::uint64_t memory_stops_ = 0;
+  bool collect_after_failure_ = false; ///< a memory stop: collect once the coroutine is dropped
 };
 
 } // namespace troupe::lua
