@@ -54,11 +54,11 @@ TEST_F(Sandbox, TableGrowingInALoopHitsTheMemoryLimit) {
   expect_bystander_untouched();
 }
 
-// BUG (plugins/lua/script_runner.cpp, error_from): after a memory stop it runs
+// Regression test for a fixed bug (plugins/lua/script_runner.cpp, error_from): after a memory stop it runs
 // lua_gc(LUA_GCCOLLECT), but run() releases the failed coroutine, whose stack still holds the
 // garbage, only after error_from returns; the collection frees nothing and memory_bytes stays at
 // the limit (2097081 of 2097152 here) until a later cycle or an emergency collection. Collect
-// after release_thread. Enable once fixed.
+// after release_thread.
 TEST_F(Sandbox, MemoryIsReturnedRightAfterAMemoryStop) {
   auto h = attacker(grow_table, two_mib);
   EXPECT_LUA_ERROR(run(h, "\"attack\""), errc::limit_exceeded, memory_stop);
@@ -204,12 +204,12 @@ TEST_F(Sandbox, UnencodableResultsAreBadInput) {
   expect_stopped("return coroutine.running()", errc::bad_input, "cannot encode a thread");
 }
 
-// BUG (plugins/lua/lua_value.cpp, the encoder): a table reached twice is encoded twice (only
+// Regression test for a fixed bug (plugins/lua/lua_value.cpp, the encoder): a table reached twice is encoded twice (only
 // cycles are refused), so n tables nested as t = {t, t} encode to 2^(n+1) bytes. The encoding runs
 // in the host after the call, outside every limit (not Lua memory, not instructions, not wall
 // time): n = 22 gives an 8 MiB payload in ~0.7 s, each +2 multiplies by 4, n = 40 exhausts the
 // host. The same path serves json_encode and call_plugin's argument. Cap the encoded size (e.g.
-// by the string or memory limit) or the number of nodes visited. Enable once fixed.
+// by the string or memory limit) or the number of nodes visited.
 TEST_F(Sandbox, ResultThatExplodesWhenEncodedIsRefused) {
   // 2^40 leaves reached through shared subtables: no cycle, but no payload can hold it.
   auto h = attacker("local t = {} for i = 1, 40 do t = {t, t} end return t");

@@ -141,14 +141,14 @@ TEST_F(Sandbox, LoopInsideXpcallIsStillStopped) {
                  errc::limit_exceeded, instruction_stop);
 }
 
-// BUG (plugins/lua/run_guard.cpp): a stop is raised with lua_error from inside the count hook,
+// Regression test for a fixed bug (plugins/lua/run_guard.cpp): a stop is raised with lua_error from inside the count hook,
 // and Lua runs xpcall's message handler right there, where it disables hooks (allowhook = 0). A
 // message handler that loops is then never stopped: neither the instruction nor the wall-time
 // limit fires and the call hangs forever, pinning the plugin's actor thread. Repro (hangs):
 //   while true do xpcall(error, function(m) while true do end end) end
 // Raising the stop from the hook must not run a script's message handler with hooks off (e.g.
 // record the stop in the hook and raise it outside, or make sandboxed xpcall wrap the handler
-// so it re-raises at once while stopped). Enable once fixed.
+// so it re-raises at once while stopped).
 TEST_F(Sandbox, XpcallWithALoopingMessageHandlerIsStopped) {
   expect_stopped("while true do xpcall(error, function(m) while true do end end) end",
                  errc::limit_exceeded, instruction_stop);
@@ -189,13 +189,13 @@ TEST_F(Sandbox, LoadReaderCannotSwallowTheStop) {
                  errc::limit_exceeded, instruction_stop);
 }
 
-// BUG (plugins/lua/sandbox_functions.cpp, load_text): load is charged by the length of a string
+// Regression test for a fixed bug (plugins/lua/sandbox_functions.cpp, load_text): load is charged by the length of a string
 // chunk only; a reader function is charged nothing for the text it returns. Each call of the
 // reader costs a few instructions and hands the parser up to string_size bytes, so a reader
 // returning 1 MiB of spaces forever runs ~330 MB of parsing per 1000 instructions: with
 // instructions=100000 the call below is only stopped by the wall-time limit, after 2 s (with the
 // defaults, 1000 ms becomes ~1.2 s; a 100 ms limit ~560 ms). Charge each piece the reader
-// returns. Enable once fixed.
+// returns.
 TEST_F(Sandbox, LoadReaderIsChargedForWhatItReads) {
   expect_stopped("local s = string.rep(' ', 1000000) local f = load(function() return s end) "
                  "return f",
@@ -203,12 +203,12 @@ TEST_F(Sandbox, LoadReaderIsChargedForWhatItReads) {
                  {{"limit.instructions", "100000"}, {"limit.wall_time_ms", "2000"}});
 }
 
-// BUG (plugins/lua/script_runner.cpp, run): load's reader runs inside the parser's protected
+// Regression test for a fixed bug (plugins/lua/script_runner.cpp, run): load's reader runs inside the parser's protected
 // call, so load catches a stop raised in the reader and returns nil and the message. The stop is
 // sticky only because the next instruction raises it again; in tail position (return load(...))
 // no instruction follows, and run() answers the call's value although guard_.stopped() said the
 // call was stopped: the call succeeds (nil here) after exceeding its limit. run() should fail a
-// call that finished while stopped. Enable once fixed.
+// call that finished while stopped.
 TEST_F(Sandbox, StopSwallowedByLoadInTailPositionStillFailsTheCall) {
   expect_stopped("return load(function() while true do end end)", errc::limit_exceeded,
                  instruction_stop);
@@ -260,12 +260,12 @@ TEST_F(Sandbox, TableUnpackOfAHugeRangeFailsAtOnce) {
   expect_stopped("return table.unpack({}, 1, 1e8)", errc::plugin_failed, "too many results");
 }
 
-// BUG (plugins/lua/sandbox_functions.cpp, string_rep): the charge is total_bytes / 16 + 1, but
+// Regression test for a fixed bug (plugins/lua/sandbox_functions.cpp, string_rep): the charge is total_bytes / 16 + 1, but
 // Lua 5.4's str_rep loops n times even when every copy is empty (it memcpy's 0 bytes n - 1
 // times). string.rep('', n) is charged 1 step and runs n iterations inside one C call, where
 // neither the instruction nor the wall-time limit is checked: n = 1e9 takes 1.4 s (past a
 // 1000 ms wall-time limit, not stopped), 1e15 about two weeks. Charge n (or return "" at once
-// when the string and separator are empty). Enable once fixed.
+// when the string and separator are empty).
 TEST_F(Sandbox, StringRepOfAnEmptyStringManyTimesEnds) {
   auto h = attacker("return #string.rep('', 1e15)");
   auto started = std::chrono::steady_clock::now();
