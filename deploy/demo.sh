@@ -32,8 +32,8 @@ say "Lua runtime plugins: a rule engine script, configured like any plugin" "tro
 
 say "Tools with JSON schemas, for agents" "troupe tools; troupe call-tool evaluate_rules '{...}'"
 "$T" tools -c "$CFG" | grep -E '"(plugin|name)"'
-"$T" call-tool evaluate_rules '{"customer":{"tier":"silver"}}' -c "$CFG"
-"$T" call-tool evaluate_rules '{"customer":"not an object"}' -c "$CFG" 2>/dev/null || echo "(exit code $?)"
+"$T" call-tool evaluate_rules '{"facts":{"customer":{"tier":"gold"}}}' -c "$CFG"
+"$T" call-tool evaluate_rules '{"facts":"not an object"}' -c "$CFG" 2>/dev/null || echo "(exit code $?)"
 
 say "A script on its own, and the sandbox at work" "troupe exec --script /tmp/troupe-demo.lua --limit wall_time_ms=100"
 cat > /tmp/troupe-demo.lua <<'LUA'
