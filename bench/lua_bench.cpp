@@ -30,12 +30,7 @@
 
 namespace {
 
-using bare_echo_actor = caf::typed_actor<
-  caf::replies_to<troupe::execute_atom, troupe::payload>::with<troupe::payload>>;
-
-bare_echo_actor::behavior_type bare_echo() {
-  return {[](troupe::execute_atom, const troupe::payload& in) { return in; }};
-}
+using troupe::bench::median;
 
 const char* const step_script = R"(
 plugin_name = "step"
@@ -43,11 +38,6 @@ function execute(input)
   return input.step + 1
 end
 )";
-
-double median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs[xs.size() / 2];
-}
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "lua_bench: %s\n", what.c_str());

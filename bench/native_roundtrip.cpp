@@ -19,22 +19,6 @@
 #include "messages/registration.hpp"
 #include "plugins/examples/echo_plugin.hpp"
 
-namespace {
-
-using bare_echo_actor = caf::typed_actor<
-  caf::replies_to<troupe::execute_atom, troupe::payload>::with<troupe::payload>>;
-
-bare_echo_actor::behavior_type bare_echo() {
-  return {[](troupe::execute_atom, const troupe::payload& in) { return in; }};
-}
-
-double median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs[xs.size() / 2];
-}
-
-} // namespace
-
 int main(int argc, char** argv) {
   std::size_t calls = argc > 1 ? std::stoul(argv[1]) : 200000;
   spdlog::set_level(spdlog::level::warn);
@@ -43,7 +27,7 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
 
   auto input = troupe::pack(std::map<std::string, int>{{"agent", 1}, {"step", 3}});
-  auto floor = sys.spawn(bare_echo);
+  auto floor = sys.spawn(troupe::bench::bare_echo);
   auto host = troupe::spawn_plugin_host(sys, "echo",
                                         std::make_unique<troupe::examples::echo_plugin>(),
                                         std::make_shared<troupe::shared_state>());

@@ -7,11 +7,32 @@
 #include <future>
 
 #include <caf/actor_system.hpp>
+#include <algorithm>
+#include <vector>
+
 #include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "messages/atoms.hpp"
 
 #include "messages/payload.hpp"
 
 namespace troupe::bench {
+
+/// The floor of every round-trip benchmark: a bare CAF typed actor answering execute with its input.
+using bare_echo_actor = caf::typed_actor<
+  caf::replies_to<troupe::execute_atom, troupe::payload>::with<troupe::payload>>;
+
+/// The floor actor's behaviour.
+inline bare_echo_actor::behavior_type bare_echo() {
+  return {[](troupe::execute_atom, const troupe::payload& in) { return in; }};
+}
+
+/// The median of a few rounds.
+inline double median(std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  return xs[xs.size() / 2];
+}
 
 /// Sends `n` requests built by `make_request` to `target`, one after another, and returns the
 /// mean round trip in nanoseconds. The answer must be a payload; Every answer must be a success; an error aborts the process.

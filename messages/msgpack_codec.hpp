@@ -34,6 +34,12 @@ payload nil_payload();
 caf::expected<msgpack::object> unpack_in(msgpack::zone& zone, const payload& in,
                                          const std::string& plugin, bool reference);
 
+/// Clears a reused zone when it goes out of scope (pair with unpack_in and a thread_local zone).
+struct zone_clearer {
+  msgpack::zone& zone;
+  ~zone_clearer() { zone.clear(); }
+};
+
 /// Decodes a payload into a msgpack object tree. `plugin` names who is decoding, for the error.
 /// The payload must hold exactly one msgpack document (trailing bytes are bad_input), nested at
 /// most max_payload_depth deep, with no container claiming more elements than it has bytes.

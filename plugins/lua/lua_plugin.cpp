@@ -226,11 +226,9 @@ plugin_metadata lua_plugin::metadata() const {
 
 caf::error lua_plugin::load(plugin_context& ctx) {
   const auto& id = ctx.plugin_id();
-  auto limits = impl_->base_limits;
-  for (const auto& [key, value] : ctx.config().settings)
-    if (key.rfind("limit.", 0) == 0)
-      if (auto err = set_limit(limits, key.substr(6), value))
-        return make_error(errc::config_error, id, detail_of(err));
+  auto limits = limits_from_settings(ctx.config().settings, impl_->base_limits);
+  if (!limits)
+    return make_error(errc::config_error, id, detail_of(limits.error()));
   auto path = impl_->source.path.empty() ? ctx.setting_or("script", "") : impl_->source.path;
   std::string text = impl_->source.text;
   if (text.empty()) {
@@ -246,7 +244,7 @@ caf::error lua_plugin::load(plugin_context& ctx) {
   impl_->md.id = id;
   impl_->hooks.clear();
   impl_->tools.clear();
-  impl_->runner = std::make_unique<script_runner>(id, chunk, limits);
+  impl_->runner = std::make_unique<script_runner>(id, chunk, *limits);
   auto err = impl_->runner->open(text);
   if (!err)
     err = impl_->read_globals(id, chunk);

@@ -64,24 +64,13 @@ int push_trampoline(lua_State* L) {
   return 1;
 }
 
-int spread_trampoline(lua_State* L) {
-  const auto* o = static_cast<const msgpack::object*>(lua_touserdata(L, 1));
-  lua_settop(L, 0);
-  return push_msgpack_arguments(L, *o);
-}
-
-/// Clears a reused zone on every way out.
-struct zone_reset {
-  msgpack::zone& zone;
-  ~zone_reset() { zone.clear(); }
-};
 
 /// Runs a trampoline over the decoded `in`; answers how many values it left on the stack.
 /// Decoding reuses one zone per thread and references the payload's bytes instead of copying.
 caf::expected<int> push_decoded(lua_State* L, const payload& in, const std::string& plugin,
                                 lua_CFunction trampoline, int nresults) {
   thread_local msgpack::zone zone;
-  zone_reset reset{zone};
+  zone_clearer reset{zone};
   auto object = unpack_in(zone, in, plugin, true);
   if (!object)
     return std::move(object.error());
@@ -320,9 +309,6 @@ caf::error push_payload(lua_State* L, const payload& in, const std::string& plug
   return pushed ? caf::error{} : std::move(pushed.error());
 }
 
-caf::expected<int> push_arguments(lua_State* L, const payload& in, const std::string& plugin) {
-  return push_decoded(L, in, plugin, spread_trampoline, LUA_MULTRET);
-}
 
 caf::expected<payload> encode_value(lua_State* L, int idx, const std::string& plugin) {
   encoder enc{L, plugin};

@@ -39,10 +39,6 @@ void push_msgpack(lua_State* L, const msgpack::object& o);
 /// how many. Raises like push_msgpack.
 int push_msgpack_arguments(lua_State* L, const msgpack::object& o);
 
-/// Pushes the arguments `in` holds: each element of a msgpack array, nothing for nil, else the
-/// one value. Answers how many it pushed; protected like push_payload.
-caf::expected<int> push_arguments(lua_State* L, const payload& in, const std::string& plugin);
-
 /// Encodes the Lua value at stack index `idx` (left in place) as a payload. Values with no msgpack
 /// form are bad_input naming where they sit ("result.items[3]: cannot encode a function").
 caf::expected<payload> encode_value(lua_State* L, int idx, const std::string& plugin);

@@ -105,8 +105,8 @@ caf::error set_limit(sandbox_limits& limits, const std::string& name, const std:
 }
 
 caf::expected<sandbox_limits>
-limits_from_settings(const std::map<std::string, std::string>& settings) {
-  sandbox_limits limits;
+limits_from_settings(const std::map<std::string, std::string>& settings, sandbox_limits base) {
+  sandbox_limits limits = base;
   const std::string prefix = "limit.";
   for (const auto& [key, value] : settings)
     if (key.compare(0, prefix.size(), prefix) == 0)

@@ -35,8 +35,9 @@ struct sandbox_limits {
 /// limit and listing the valid names on failure.
 caf::error set_limit(sandbox_limits& limits, const std::string& name, const std::string& value);
 
-/// The defaults overridden by every setting named "limit.<name>" in `settings`.
-caf::expected<sandbox_limits> limits_from_settings(const std::map<std::string, std::string>& settings);
+/// `base` (default: the defaults) overridden by every setting named "limit.<name>" in `settings`.
+caf::expected<sandbox_limits> limits_from_settings(const std::map<std::string, std::string>& settings,
+                                                   sandbox_limits base = {});
 
 /// The limits as "name=value" pairs, for logs and docs.
 std::map<std::string, std::string> describe_limits(const sandbox_limits& limits);

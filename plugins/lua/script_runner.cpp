@@ -57,11 +57,6 @@ int invoke_body(lua_State* L) {
   return finish_invoke(L, LUA_OK, 0);
 }
 
-/// Clears the reused decoding zone on every way out.
-struct zone_reset {
-  msgpack::zone& zone;
-  ~zone_reset() { zone.clear(); }
-};
 
 int run_function(lua_State* L) {
   const auto* f = static_cast<const std::function<void(lua_State*)>*>(lua_touserdata(L, 1));
@@ -249,7 +244,7 @@ void script_runner::release_thread(thread_slot slot, bool failed) {
 call_step script_runner::begin(std::uint64_t ticket, int fn, std::string what,
                                const payload& input, bool spread) {
   thread_local msgpack::zone zone;
-  zone_reset reset{zone};
+  zone_clearer reset{zone};
   auto object = unpack_in(zone, input, plugin_, true);
   if (!object)
     return call_step::done(std::move(object.error()));
