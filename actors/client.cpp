@@ -31,6 +31,13 @@ caf::expected<T> client::ask(const std::string& about, Ts&&... xs) {
   return result;
 }
 
+caf::error client::subscribe(const caf::actor& who) {
+  auto ok = ask<bool>("", subscribe_atom::value, who);
+  if (!ok)
+    return std::move(ok.error());
+  return {};
+}
+
 caf::expected<payload> client::execute(const std::string& id, const payload& input) {
   return ask<payload>(id, execute_atom::value, id, input);
 }

@@ -4,6 +4,8 @@
 // messages themselves (request(...).then(...)) and never block.
 
 #include <chrono>
+
+#include <caf/actor.hpp>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,12 @@ public:
   /// The manager this client talks to.
   const manager_actor& manager() const { return manager_; }
 
+protected:
+  /// For subclasses that spawn their manager after constructing the client.
+  void set_manager(manager_actor manager) { manager_ = std::move(manager); }
+
+public:
+
   /// Runs `input` through plugin `id`; the plugin's output or an error naming it.
   caf::expected<payload> execute(const std::string& id, const payload& input);
 
@@ -50,6 +58,9 @@ public:
 
   /// Registers an already spawned plugin actor (local or remote).
   caf::expected<plugin_metadata> register_plugin(plugin_config cfg, plugin_actor handle);
+
+  /// Has the manager send `who` every later event as (event_atom, runtime_event).
+  caf::error subscribe(const caf::actor& who);
 
   caf::expected<std::vector<plugin_info>> list();
   caf::expected<std::vector<plugin_info>> list(const plugin_type& type);

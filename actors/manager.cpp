@@ -2,28 +2,18 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
-#include <optional>
+#include <random>
 #include <type_traits>
 
 #include <caf/actor_system.hpp>
-#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/dependency_order.hpp"
 #include "actors/lifecycle.hpp"
+#include "actors/manager_impl.hpp"
 #include "messages/errors.hpp"
 
-namespace troupe {
-
-namespace {
-
-/// One registered plugin.
-struct entry {
-  plugin_actor handle;
-  plugin_metadata metadata; ///< As registered: id from the config, config dependencies merged.
-  plugin_config config;
-};
+namespace troupe::detail {
 
 /// Progress of a lifecycle step applied to every plugin in order.
 struct bulk_step {
@@ -35,377 +25,511 @@ struct bulk_step {
   caf::typed_response_promise<std::vector<std::string>> promise;
 };
 
-class manager_impl final : public manager_actor::base {
-public:
-  manager_impl(caf::actor_config& cfg, manager_options opts)
-    : manager_actor::base(cfg), opts_(opts) {
-    set_down_handler([this](caf::down_msg& msg) { forget(msg.source, msg.reason); });
-  }
+namespace {
 
-  const char* name() const override { return "troupe.manager"; }
+std::function<double()> default_random() {
+  auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
+  return [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
+}
 
-  behavior_type make_behavior() override {
-    return {
-      [this](register_atom, plugin_config& cfg, plugin_actor& host) {
-        return on_register(std::move(cfg), std::move(host));
-      },
-      [this](load_atom, const std::string& id) { return one(lifecycle_op::load, id); },
-      [this](init_atom, const std::string& id) { return one(lifecycle_op::init, id); },
-      [this](start_atom, const std::string& id) { return one(lifecycle_op::start, id); },
-      [this](pause_atom, const std::string& id) { return one(lifecycle_op::pause, id); },
-      [this](resume_atom, const std::string& id) { return one(lifecycle_op::resume, id); },
-      [this](stop_atom, const std::string& id) { return one(lifecycle_op::stop, id); },
-      [this](unload_atom, const std::string& id) { return one(lifecycle_op::unload, id); },
-      [this](load_atom, all_atom) { return all(lifecycle_op::load); },
-      [this](init_atom, all_atom) { return all(lifecycle_op::init); },
-      [this](start_atom, all_atom) { return all(lifecycle_op::start); },
-      [this](pause_atom, all_atom) { return all(lifecycle_op::pause); },
-      [this](resume_atom, all_atom) { return all(lifecycle_op::resume); },
-      [this](stop_atom, all_atom) { return all(lifecycle_op::stop); },
-      [this](unload_atom, all_atom) { return all(lifecycle_op::unload); },
-      [this](execute_atom, const std::string& id, payload& in) -> caf::result<payload> {
-        auto e = find(id);
-        if (!e)
-          return std::move(e.error());
-        return delegate((*e)->handle, execute_atom::value, std::move(in));
-      },
-      [this](tools_atom) { return tools(); },
-      [this](call_tool_atom, std::string& name, payload& args) {
-        return call_tool(std::move(name), std::move(args));
-      },
-      [this](function_atom, const std::string& id, std::string& fn,
-             payload& args) -> caf::result<payload> {
-        auto e = find(id);
-        if (!e)
-          return std::move(e.error());
-        return delegate((*e)->handle, function_atom::value, std::move(fn), std::move(args));
-      },
-      [this](list_atom) { return list(std::nullopt); },
-      [this](list_atom, const plugin_type& type) { return list(type); },
-      [this](health_atom) {
-        return gather<plugin_health>(health_atom::value, [](const entry& e, const caf::error& err) {
-          return plugin_health{e.metadata.id, false, {state_code::error, describe(err)},
-                               "unreachable: " + describe(err)};
-        });
-      },
-      [this](health_atom, const std::string& id) -> caf::result<plugin_health> {
-        auto e = find(id);
-        if (!e)
-          return std::move(e.error());
-        return delegate((*e)->handle, health_atom::value);
-      },
-      [this](stats_atom) {
-        return gather<plugin_stats>(stats_atom::value, [](const entry& e, const caf::error& err) {
+/// CAF's own errors (a timeout, a dead actor) get the plugin's name attached.
+caf::error with_plugin(caf::error err, const std::string& id) {
+  if (is_troupe_error(err))
+    return err;
+  auto code = err == caf::sec::request_timeout ? errc::timeout : errc::unavailable;
+  return make_error(code, id, describe(err));
+}
+
+bool shutting_down(lifecycle_op op) {
+  return op == lifecycle_op::stop || op == lifecycle_op::unload;
+}
+
+/// The state a plugin that is not up reports in lists and stats.
+plugin_state state_when_down(const entry& e) {
+  auto what = e.status == entry_status::restarting ? "restarting: " : "stopped for good: ";
+  return {state_code::error, what + e.down_reason};
+}
+
+} // namespace
+
+manager_impl::manager_impl(caf::actor_config& cfg, manager_options opts)
+  : manager_actor::base(cfg), opts_(std::move(opts)),
+    tree_(opts_.supervision, opts_.random ? opts_.random : default_random()) {
+  // The tick serves health checks, the watchdog and held requests' deadlines: a tenth of the
+  // shortest queue timeout, a quarter of the shortest watchdog, the shortest health interval.
+  auto tick = std::chrono::milliseconds{1000};
+  auto consider = [&](const group_spec& g) {
+    if (g.health.interval.count() > 0)
+      tick = std::min(tick, g.health.interval);
+    if (g.watchdog.count() > 0)
+      tick = std::min(tick, std::max(g.watchdog / 4, std::chrono::milliseconds{1}));
+    if (!g.queue.fail_fast && g.queue.timeout.count() > 0)
+      tick = std::min(tick, std::max(g.queue.timeout / 10, std::chrono::milliseconds{1}));
+  };
+  consider(*find_group(opts_.supervision, root_group));
+  for (const auto& g : opts_.supervision.groups)
+    consider(g);
+  tick_interval_ = tick;
+  set_down_handler([this](caf::down_msg& msg) { on_down(msg); });
+}
+
+manager_impl::behavior_type manager_impl::make_behavior() {
+  return {
+    [this](register_atom, plugin_config& cfg, plugin_actor& host) {
+      return on_register(std::move(cfg), std::move(host));
+    },
+    [this](load_atom, const std::string& id) { return one(lifecycle_op::load, id); },
+    [this](init_atom, const std::string& id) { return one(lifecycle_op::init, id); },
+    [this](start_atom, const std::string& id) { return one(lifecycle_op::start, id); },
+    [this](pause_atom, const std::string& id) { return one(lifecycle_op::pause, id); },
+    [this](resume_atom, const std::string& id) { return one(lifecycle_op::resume, id); },
+    [this](stop_atom, const std::string& id) { return one(lifecycle_op::stop, id); },
+    [this](unload_atom, const std::string& id) { return one(lifecycle_op::unload, id); },
+    [this](load_atom, all_atom) { return all(lifecycle_op::load); },
+    [this](init_atom, all_atom) { return all(lifecycle_op::init); },
+    [this](start_atom, all_atom) { return all(lifecycle_op::start); },
+    [this](pause_atom, all_atom) { return all(lifecycle_op::pause); },
+    [this](resume_atom, all_atom) { return all(lifecycle_op::resume); },
+    [this](stop_atom, all_atom) { return all(lifecycle_op::stop); },
+    [this](unload_atom, all_atom) { return all(lifecycle_op::unload); },
+    [this](execute_atom, const std::string& id, payload& in) {
+      return route(id, routed_call{routed_call::kind::execute, {}, std::move(in), {}});
+    },
+    [this](tools_atom) { return tools(); },
+    [this](call_tool_atom, std::string& name, payload& args) {
+      return call_tool(std::move(name), std::move(args));
+    },
+    [this](function_atom, const std::string& id, std::string& fn, payload& args) {
+      return route(id, routed_call{routed_call::kind::function, std::move(fn), std::move(args), {}});
+    },
+    [this](list_atom) { return list(std::nullopt); },
+    [this](list_atom, const plugin_type& type) { return list(type); },
+    [this](health_atom) {
+      return gather<plugin_health>(health_atom::value, [](const entry& e, const caf::error& err) {
+        return plugin_health{e.metadata.id, false, {state_code::error, describe(err)},
+                             "unreachable: " + describe(err)};
+      });
+    },
+    [this](health_atom, const std::string& id) -> caf::result<plugin_health> {
+      auto e = find(id);
+      if (!e)
+        return std::move(e.error());
+      if ((*e)->status != entry_status::up)
+        return plugin_health{id, false, state_when_down(**e), (*e)->down_reason};
+      return delegate((*e)->handle, health_atom::value);
+    },
+    [this](stats_atom) {
+      auto promise = make_response_promise<std::vector<plugin_stats>>();
+      gather_then<plugin_stats>(
+        stats_atom::value,
+        [](const entry& e, const caf::error& err) {
           plugin_stats s;
           s.id = e.metadata.id;
           s.state = {state_code::error, "unreachable: " + describe(err)};
           return s;
-        });
-      },
-      [this](stats_atom, const std::string& id) -> caf::result<plugin_stats> {
-        auto e = find(id);
-        if (!e)
-          return std::move(e.error());
-        return delegate((*e)->handle, stats_atom::value);
-      },
-      [this](metadata_atom, const std::string& id) -> caf::result<plugin_metadata> {
-        auto e = find(id);
-        if (!e)
-          return std::move(e.error());
-        return (*e)->metadata;
-      },
-    };
-  }
-
-private:
-  caf::expected<entry*> find(const std::string& id) {
-    auto i = entries_.find(id);
-    if (i != entries_.end())
-      return &i->second;
-    std::string known;
-    for (const auto& [other, e] : entries_)
-      known += (known.empty() ? "" : ", ") + other;
-    return make_error(errc::not_found, id,
-                      "no such plugin (registered: " + (known.empty() ? "none" : known) + ")");
-  }
-
-  void forget(const caf::actor_addr& source, const caf::error& reason) {
-    for (auto i = entries_.begin(); i != entries_.end(); ++i) {
-      if (i->second.handle.address() == source) {
-        spdlog::warn("plugin '{}': actor terminated ({}); unregistered", i->first,
-                     describe(reason));
-        entries_.erase(i);
-        return;
-      }
-    }
-  }
-
-  caf::result<plugin_metadata> on_register(plugin_config cfg, plugin_actor host) {
-    if (cfg.id.empty())
-      return make_error(errc::bad_input, "", "cannot register a plugin without an id");
-    if (!host)
-      return make_error(errc::bad_input, cfg.id, "cannot register an invalid actor handle");
-    if (entries_.count(cfg.id) > 0)
-      return make_error(errc::already_exists, cfg.id, "a plugin with this id is registered already");
-    auto id = cfg.id;
-    plugin_metadata pending;
-    pending.id = id;
-    entries_.emplace(id, entry{host, std::move(pending), std::move(cfg)}); // reserves the id
-    auto promise = make_response_promise<plugin_metadata>();
-    request(host, opts_.query_timeout, metadata_atom::value).then(
-      [this, id, host, promise](plugin_metadata& md) mutable {
-        auto i = entries_.find(id);
-        if (i == entries_.end() || i->second.handle != host) {
-          promise.deliver(make_error(errc::unavailable, id, "plugin vanished while registering"));
-          return;
-        }
-        md.id = id;
-        merge_dependencies(md, i->second.config.dependencies);
-        i->second.metadata = md;
-        monitor(host);
-        spdlog::info("plugin '{}': registered ({} {})", id, md.name, md.version);
-        promise.deliver(std::move(md));
-      },
-      [this, id, promise](caf::error& err) mutable {
-        entries_.erase(id);
-        promise.deliver(make_error(errc::unavailable, id,
-                                   "did not answer its metadata request: " + describe(err)));
-      });
-    return promise;
-  }
-
-  /// Sends `op` to one plugin; calls on_done with its new state or the error. After a load the
-  /// plugin's metadata is read again: a script only knows its name, version and dependencies
-  /// once loaded, and init, start, stop and unload order by those dependencies.
-  template <class OnDone>
-  void send_step(lifecycle_op op, const entry& e, OnDone on_done) {
-    auto on_error = [on_done](caf::error& err) mutable { on_done(caf::expected<plugin_state>{err}); };
-    auto id = e.metadata.id;
-    auto handle = e.handle;
-    auto on_state = [this, op, id, handle, on_done](plugin_state& s) mutable {
-      if (op != lifecycle_op::load) {
-        on_done(caf::expected<plugin_state>{s});
-        return;
-      }
-      request(handle, opts_.query_timeout, metadata_atom::value).then(
-        [this, id, s, on_done](plugin_metadata& md) mutable {
-          if (auto i = entries_.find(id); i != entries_.end()) {
-            md.id = id;
-            merge_dependencies(md, i->second.config.dependencies);
-            i->second.metadata = std::move(md);
-          }
-          on_done(caf::expected<plugin_state>{s});
         },
-        [s, on_done](caf::error&) mutable { on_done(caf::expected<plugin_state>{s}); });
-    };
-    with_lifecycle_atom(op, [&](auto atom) {
-      if constexpr (std::is_same<decltype(atom), load_atom>::value)
-        request(e.handle, opts_.lifecycle_timeout, atom, e.config).then(on_state, on_error);
-      else
-        request(e.handle, opts_.lifecycle_timeout, atom).then(on_state, on_error);
-    });
-  }
+        [this, promise](std::vector<plugin_stats> all) mutable {
+          for (auto& s : all)
+            if (auto i = entries_.find(s.id); i != entries_.end())
+              s.restarts = i->second->restarts;
+          promise.deliver(std::move(all));
+        });
+      return promise;
+    },
+    [this](stats_atom, const std::string& id) { return stats_of(id); },
+    [this](metadata_atom, const std::string& id) -> caf::result<plugin_metadata> {
+      auto e = find(id);
+      if (!e)
+        return std::move(e.error());
+      return (*e)->metadata;
+    },
+    [this](subscribe_atom, caf::actor& who) { return subscribe(std::move(who)); },
+    [this](tick_atom) { on_tick(); },
+    [this](restart_atom, std::uint64_t batch) { run_batch(batch); },
+  };
+}
 
-  caf::result<plugin_state> one(lifecycle_op op, const std::string& id) {
-    auto e = find(id);
-    if (!e)
-      return std::move(e.error());
-    auto promise = make_response_promise<plugin_state>();
-    send_step(op, **e, [promise, id](caf::expected<plugin_state> result) mutable {
-      if (result)
-        promise.deliver(std::move(*result));
-      else
-        promise.deliver(with_plugin(std::move(result.error()), id));
-    });
-    return promise;
-  }
+caf::expected<entry_ptr> manager_impl::find(const std::string& id) {
+  auto i = entries_.find(id);
+  if (i != entries_.end())
+    return i->second;
+  std::string known;
+  for (const auto& [other, e] : entries_)
+    known += (known.empty() ? "" : ", ") + other;
+  return make_error(errc::not_found, id,
+                    "no such plugin (registered: " + (known.empty() ? "none" : known) + ")");
+}
 
-  /// CAF's own errors (a timeout, a dead actor) get the plugin's name attached.
-  static caf::error with_plugin(caf::error err, const std::string& id) {
-    if (is_troupe_error(err))
+caf::result<plugin_metadata> manager_impl::on_register(plugin_config cfg, plugin_actor host) {
+  if (cfg.id.empty())
+    return make_error(errc::bad_input, "", "cannot register a plugin without an id");
+  if (!host)
+    return make_error(errc::bad_input, cfg.id, "cannot register an invalid actor handle");
+  if (entries_.count(cfg.id) > 0)
+    return make_error(errc::already_exists, cfg.id, "a plugin with this id is registered already");
+  auto type = parse_restart_type(cfg.restart);
+  if (!type)
+    return make_error(errc::config_error, cfg.id, detail_of(type.error()));
+  auto id = cfg.id;
+  bool supervised = opts_.spawner && opts_.spawner->knows(id);
+  if (supervised)
+    if (auto err = tree_.add_plugin(id, cfg.group, *type))
       return err;
-    auto code = err == caf::sec::request_timeout ? errc::timeout : errc::unavailable;
-    return make_error(code, id, describe(err));
+  auto e = std::make_shared<entry>();
+  e->handle = host;
+  e->metadata.id = id;
+  e->config = std::move(cfg);
+  e->supervised = supervised;
+  entries_.emplace(id, e); // reserves the id
+  if (!tick_scheduled_) {
+    tick_scheduled_ = true;
+    delayed_send(this, tick_interval_, tick_atom::value);
   }
-
-  static bool shutting_down(lifecycle_op op) {
-    return op == lifecycle_op::stop || op == lifecycle_op::unload;
-  }
-
-  caf::result<std::vector<std::string>> all(lifecycle_op op) {
-    std::vector<plugin_metadata> plugins;
-    for (const auto& [id, e] : entries_)
-      plugins.push_back(e.metadata);
-    auto order = dependency_order(plugins);
-    if (!order)
-      return std::move(order.error());
-    auto step = std::make_shared<bulk_step>();
-    step->op = op;
-    step->order = std::move(*order);
-    if (shutting_down(op))
-      std::reverse(step->order.begin(), step->order.end());
-    step->promise = make_response_promise<std::vector<std::string>>();
-    next_in(step);
-    return step->promise;
-  }
-
-  void next_in(std::shared_ptr<bulk_step> step) {
-    while (step->next < step->order.size()) {
-      const auto& id = step->order[step->next++];
+  auto promise = make_response_promise<plugin_metadata>();
+  request(host, opts_.query_timeout, metadata_atom::value).then(
+    [this, e, host, promise](plugin_metadata& md) mutable {
+      auto id = e->config.id;
       auto i = entries_.find(id);
-      if (i == entries_.end())
-        continue; // unregistered meanwhile
-      send_step(step->op, i->second, [this, step, id](caf::expected<plugin_state> result) {
-        if (result) {
-          step->stepped.push_back(id);
-        } else {
-          auto err = with_plugin(std::move(result.error()), id);
-          bool skippable = shutting_down(step->op) && is_troupe_error(err)
-                           && err.code() == static_cast<std::uint8_t>(errc::invalid_state);
-          if (!skippable) {
-            spdlog::warn("{} all: {}", to_string(step->op), describe(err));
-            if (!shutting_down(step->op)) {
-              step->promise.deliver(std::move(err));
-              return;
-            }
-            if (!step->first_error)
-              step->first_error = std::move(err);
-          }
-        }
-        next_in(step);
-      });
+      if (i == entries_.end() || i->second != e || e->handle != host) {
+        promise.deliver(make_error(errc::unavailable, id, "plugin vanished while registering"));
+        return;
+      }
+      md.id = id;
+      merge_dependencies(md, e->config.dependencies);
+      e->metadata = md;
+      monitor(host);
+      spdlog::info("plugin '{}': registered ({} {}){}", id, md.name, md.version,
+                   e->supervised ? ", supervised in group " + group_of(id).name : "");
+      promise.deliver(std::move(md));
+    },
+    [this, e, promise](caf::error& err) mutable {
+      auto id = e->config.id;
+      entries_.erase(id);
+      tree_.remove_plugin(id);
+      promise.deliver(make_error(errc::unavailable, id,
+                                 "did not answer its metadata request: " + describe(err)));
+    });
+  return promise;
+}
+
+caf::result<payload> manager_impl::route(const std::string& id, routed_call call) {
+  auto found = find(id);
+  if (!found)
+    return std::move(found.error());
+  auto& e = *found;
+  auto promise = make_response_promise<payload>();
+  call.promise = promise;
+  switch (e->status) {
+    case entry_status::up:
+      forward(e, std::move(call));
+      break;
+    case entry_status::restarting:
+      hold(e, std::move(call));
+      break;
+    case entry_status::failed:
+      promise.deliver(make_error(errc::unavailable, id, "stopped for good: " + e->down_reason));
+      break;
+  }
+  return promise;
+}
+
+void manager_impl::forward(const entry_ptr& e, routed_call call) {
+  auto ticket = e->next_ticket++;
+  e->in_flight.emplace(ticket, std::move(call.promise));
+  auto on_ok = [this, e, ticket](payload& out) { on_reply(e, ticket, std::move(out)); };
+  auto on_error = [this, e, ticket](caf::error& err) { on_reply(e, ticket, std::move(err)); };
+  // No timeout: a hang is the watchdog's to find (one deadline per plugin, not one per call).
+  switch (call.what) {
+    case routed_call::kind::execute:
+      request(e->handle, caf::infinite, execute_atom::value, std::move(call.input))
+        .then(std::move(on_ok), std::move(on_error));
+      break;
+    case routed_call::kind::tool:
+      request(e->handle, caf::infinite, call_tool_atom::value, std::move(call.name),
+              std::move(call.input))
+        .then(std::move(on_ok), std::move(on_error));
+      break;
+    case routed_call::kind::function:
+      request(e->handle, caf::infinite, function_atom::value, std::move(call.name),
+              std::move(call.input))
+        .then(std::move(on_ok), std::move(on_error));
+      break;
+  }
+}
+
+void manager_impl::on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expected<payload> out) {
+  auto i = e->in_flight.find(ticket);
+  if (i == e->in_flight.end())
+    return; // answered already: the plugin crashed or hung meanwhile
+  if (!out && out.error() == caf::sec::request_receiver_down)
+    return; // the actor died with the call queued: the down message answers it with the reason
+  auto promise = std::move(i->second);
+  e->in_flight.erase(i);
+  ++e->answers;
+  if (out)
+    promise.deliver(std::move(*out));
+  else
+    promise.deliver(with_plugin(std::move(out.error()), e->config.id));
+}
+
+/// Sends `op` to one plugin; calls on_done with its new state or the error. After a load the
+/// plugin's metadata is read again: a script only knows its name, version and dependencies
+/// once loaded, and init, start, stop and unload order by those dependencies.
+template <class OnDone>
+void manager_impl::send_step(lifecycle_op op, const entry_ptr& e, OnDone on_done) {
+  if (e->status != entry_status::up) {
+    on_done(caf::expected<plugin_state>{make_error(
+      errc::unavailable, e->config.id,
+      std::string("cannot ") + to_string(op) + ": " + to_string(state_when_down(*e)))});
+    return;
+  }
+  auto on_error = [on_done](caf::error& err) mutable { on_done(caf::expected<plugin_state>{err}); };
+  auto handle = e->handle;
+  auto on_state = [this, op, e, handle, on_done](plugin_state& s) mutable {
+    if (e->handle == handle) {
+      if (auto next = next_position(e->reached, op))
+        e->reached = *next;
+      if (op == lifecycle_op::unload && opts_.spawner)
+        opts_.spawner->checkpoints()->erase(e->config.id);
+    }
+    if (op != lifecycle_op::load) {
+      on_done(caf::expected<plugin_state>{s});
       return;
     }
-    if (step->first_error)
-      step->promise.deliver(std::move(step->first_error));
-    else
-      step->promise.deliver(std::move(step->stepped));
-  }
-
-  caf::result<std::vector<plugin_info>> list(std::optional<plugin_type> type) {
-    std::function<bool(const plugin_info&)> keep;
-    if (type)
-      keep = [type](const plugin_info& info) { return info.metadata.type == *type; };
-    return gather<plugin_info>(
-      list_atom::value,
-      [](const entry& e, const caf::error& err) {
-        return plugin_info{e.metadata, {state_code::error, "unreachable: " + describe(err)}};
+    request(handle, opts_.query_timeout, metadata_atom::value).then(
+      [e, s, on_done](plugin_metadata& md) mutable {
+        md.id = e->config.id;
+        merge_dependencies(md, e->config.dependencies);
+        e->metadata = std::move(md);
+        on_done(caf::expected<plugin_state>{s});
       },
-      std::move(keep));
-  }
+      [s, on_done](caf::error&) mutable { on_done(caf::expected<plugin_state>{s}); });
+  };
+  with_lifecycle_atom(op, [&](auto atom) {
+    if constexpr (std::is_same<decltype(atom), load_atom>::value)
+      request(handle, opts_.lifecycle_timeout, atom, e->config).then(on_state, on_error);
+    else
+      request(handle, opts_.lifecycle_timeout, atom).then(on_state, on_error);
+  });
+}
 
-  /// Every tool of every plugin; a plugin that does not answer offers none.
-  caf::typed_response_promise<std::vector<tool_info>> tools() {
-    auto promise = make_response_promise<std::vector<tool_info>>();
-    collect_tools([promise](std::vector<tool_info> all) mutable { promise.deliver(std::move(all)); });
-    return promise;
-  }
+caf::result<plugin_state> manager_impl::one(lifecycle_op op, const std::string& id) {
+  auto e = find(id);
+  if (!e)
+    return std::move(e.error());
+  auto promise = make_response_promise<plugin_state>();
+  send_step(op, *e, [promise, id](caf::expected<plugin_state> result) mutable {
+    if (result)
+      promise.deliver(std::move(*result));
+    else
+      promise.deliver(with_plugin(std::move(result.error()), id));
+  });
+  return promise;
+}
 
-  template <class Then>
-  void collect_tools(Then then) {
-    using tool_list = std::vector<tool_info>;
-    gather_then<tool_list>(
-      tools_atom::value, [](const entry&, const caf::error&) { return tool_list{}; },
-      [then](std::vector<tool_list> per_plugin) mutable {
-        tool_list all;
-        for (auto& list : per_plugin)
-          all.insert(all.end(), list.begin(), list.end());
-        then(std::move(all));
-      });
-  }
+caf::result<std::vector<std::string>> manager_impl::all(lifecycle_op op) {
+  std::vector<plugin_metadata> plugins;
+  for (const auto& [id, e] : entries_)
+    plugins.push_back(e->metadata);
+  auto order = dependency_order(plugins);
+  if (!order)
+    return std::move(order.error());
+  auto step = std::make_shared<bulk_step>();
+  step->op = op;
+  step->order = std::move(*order);
+  if (shutting_down(op))
+    std::reverse(step->order.begin(), step->order.end());
+  step->promise = make_response_promise<std::vector<std::string>>();
+  next_in(step);
+  return step->promise;
+}
 
-  /// Finds the one tool `name` ("tool" or "plugin/tool") names and runs it on its plugin.
-  caf::typed_response_promise<payload> call_tool(std::string name, payload args) {
-    auto promise = make_response_promise<payload>();
-    collect_tools([this, promise, name, args](std::vector<tool_info> all) mutable {
-      std::vector<tool_info> matches;
-      for (auto& t : all)
-        if (t.name == name || t.plugin + "/" + t.name == name)
-          matches.push_back(t);
-      if (matches.empty()) {
-        promise.deliver(make_error(errc::not_found, "", "no plugin offers a tool named '" + name
-                                                          + "'"));
-        return;
+void manager_impl::next_in(std::shared_ptr<bulk_step> step) {
+  while (step->next < step->order.size()) {
+    const auto& id = step->order[step->next++];
+    auto i = entries_.find(id);
+    if (i == entries_.end())
+      continue; // unregistered meanwhile
+    send_step(step->op, i->second, [this, step, id](caf::expected<plugin_state> result) {
+      if (result) {
+        step->stepped.push_back(id);
+      } else {
+        auto err = with_plugin(std::move(result.error()), id);
+        bool skippable = shutting_down(step->op) && is_troupe_error(err)
+                         && err.code() == static_cast<std::uint8_t>(errc::invalid_state);
+        if (!skippable) {
+          spdlog::warn("{} all: {}", to_string(step->op), describe(err));
+          if (!shutting_down(step->op)) {
+            step->promise.deliver(std::move(err));
+            return;
+          }
+          if (!step->first_error)
+            step->first_error = std::move(err);
+        }
       }
-      if (matches.size() > 1) {
-        std::string which;
-        for (auto& t : matches)
-          which += (which.empty() ? "" : ", ") + t.plugin + "/" + t.name;
-        promise.deliver(make_error(errc::bad_input, "", "tool name '" + name
-                                                          + "' is ambiguous; use one of " + which));
-        return;
-      }
-      auto e = find(matches.front().plugin);
-      if (!e) {
-        promise.deliver(std::move(e.error()));
-        return;
-      }
-      auto id = matches.front().plugin;
-      request((*e)->handle, opts_.lifecycle_timeout, call_tool_atom::value, matches.front().name,
-              std::move(args))
-        .then([promise](payload& out) mutable { promise.deliver(std::move(out)); },
-              [promise, id](caf::error& err) mutable {
-                promise.deliver(with_plugin(std::move(err), id));
-              });
+      next_in(step);
     });
-    return promise;
+    return;
   }
+  if (step->first_error)
+    step->promise.deliver(std::move(step->first_error));
+  else
+    step->promise.deliver(std::move(step->stepped));
+}
 
-  /// Asks every plugin the same question; answers every reply (or `on_error`'s stand-in for a
-  /// plugin that fails to answer) sorted by id.
-  template <class T, class Atom, class OnError>
-  caf::typed_response_promise<std::vector<T>> gather(Atom atom, OnError on_error,
-                                                     std::function<bool(const T&)> keep = {}) {
-    auto promise = make_response_promise<std::vector<T>>();
-    gather_then<T>(atom, std::move(on_error), [promise, keep](std::vector<T> results) mutable {
-      if (!keep) {
-        promise.deliver(std::move(results));
-        return;
-      }
-      std::vector<T> kept;
-      for (auto& r : results)
-        if (keep(r))
-          kept.push_back(std::move(r));
-      promise.deliver(std::move(kept));
+caf::result<std::vector<plugin_info>> manager_impl::list(std::optional<plugin_type> type) {
+  std::function<bool(const plugin_info&)> keep;
+  if (type)
+    keep = [type](const plugin_info& info) { return info.metadata.type == *type; };
+  return gather<plugin_info>(
+    list_atom::value,
+    [](const entry& e, const caf::error& err) {
+      if (e.status != entry_status::up)
+        return plugin_info{e.metadata, state_when_down(e)};
+      return plugin_info{e.metadata, {state_code::error, "unreachable: " + describe(err)}};
+    },
+    std::move(keep));
+}
+
+caf::result<plugin_stats> manager_impl::stats_of(const std::string& id) {
+  auto found = find(id);
+  if (!found)
+    return std::move(found.error());
+  auto e = *found;
+  plugin_stats down;
+  down.id = id;
+  down.restarts = e->restarts;
+  if (e->status != entry_status::up) {
+    down.state = state_when_down(*e);
+    return down;
+  }
+  auto promise = make_response_promise<plugin_stats>();
+  request(e->handle, opts_.query_timeout, stats_atom::value).then(
+    [e, promise](plugin_stats& s) mutable {
+      s.restarts = e->restarts;
+      promise.deliver(std::move(s));
+    },
+    [id, promise](caf::error& err) mutable { promise.deliver(with_plugin(std::move(err), id)); });
+  return promise;
+}
+
+/// Every tool of every plugin; a plugin that does not answer offers none.
+caf::typed_response_promise<std::vector<tool_info>> manager_impl::tools() {
+  auto promise = make_response_promise<std::vector<tool_info>>();
+  collect_tools([promise](std::vector<tool_info> all) mutable { promise.deliver(std::move(all)); });
+  return promise;
+}
+
+template <class Then>
+void manager_impl::collect_tools(Then then) {
+  using tool_list = std::vector<tool_info>;
+  gather_then<tool_list>(
+    tools_atom::value, [](const entry&, const caf::error&) { return tool_list{}; },
+    [then](std::vector<tool_list> per_plugin) mutable {
+      tool_list all;
+      for (auto& list : per_plugin)
+        all.insert(all.end(), list.begin(), list.end());
+      then(std::move(all));
     });
-    return promise;
-  }
+}
 
-  /// As gather, handing the replies (sorted by plugin id) to `then` instead of a promise.
-  template <class T, class Atom, class OnError, class Then>
-  void gather_then(Atom atom, OnError on_error, Then then) {
-    auto results = std::make_shared<std::vector<T>>(entries_.size());
-    auto left = std::make_shared<std::size_t>(entries_.size());
-    auto finish = [results, then]() mutable { then(std::move(*results)); };
-    if (entries_.empty()) {
-      finish();
+/// Finds the one tool `name` ("tool" or "plugin/tool") names and runs it on its plugin.
+caf::typed_response_promise<payload> manager_impl::call_tool(std::string name, payload args) {
+  auto promise = make_response_promise<payload>();
+  collect_tools([this, promise, name, args](std::vector<tool_info> all) mutable {
+    std::vector<tool_info> matches;
+    for (auto& t : all)
+      if (t.name == name || t.plugin + "/" + t.name == name)
+        matches.push_back(t);
+    if (matches.empty()) {
+      promise.deliver(make_error(errc::not_found, "", "no plugin offers a tool named '" + name
+                                                        + "'"));
       return;
     }
-    std::size_t index = 0;
-    for (const auto& [id, e] : entries_) {
-      auto slot = index++;
-      request(e.handle, opts_.query_timeout, atom).then(
-        [results, left, slot, finish](T& x) mutable {
-          (*results)[slot] = std::move(x);
-          if (--*left == 0)
-            finish();
-        },
-        [results, left, slot, finish, e = e, on_error](caf::error& err) mutable {
-          (*results)[slot] = on_error(e, err);
-          if (--*left == 0)
-            finish();
-        });
+    if (matches.size() > 1) {
+      std::string which;
+      for (auto& t : matches)
+        which += (which.empty() ? "" : ", ") + t.plugin + "/" + t.name;
+      promise.deliver(make_error(errc::bad_input, "", "tool name '" + name
+                                                        + "' is ambiguous; use one of " + which));
+      return;
     }
+    auto e = find(matches.front().plugin);
+    if (!e) {
+      promise.deliver(std::move(e.error()));
+      return;
+    }
+    routed_call call{routed_call::kind::tool, matches.front().name, std::move(args), promise};
+    if ((*e)->status == entry_status::up)
+      forward(*e, std::move(call));
+    else if ((*e)->status == entry_status::restarting)
+      hold(*e, std::move(call));
+    else
+      promise.deliver(make_error(errc::unavailable, (*e)->config.id,
+                                 "stopped for good: " + (*e)->down_reason));
+  });
+  return promise;
+}
+
+/// Asks every plugin the same question; answers every reply (or `on_error`'s stand-in for a
+/// plugin that fails to answer or is not up) sorted by id.
+template <class T, class Atom, class OnError>
+caf::typed_response_promise<std::vector<T>>
+manager_impl::gather(Atom atom, OnError on_error, std::function<bool(const T&)> keep) {
+  auto promise = make_response_promise<std::vector<T>>();
+  gather_then<T>(atom, std::move(on_error), [promise, keep](std::vector<T> results) mutable {
+    if (!keep) {
+      promise.deliver(std::move(results));
+      return;
+    }
+    std::vector<T> kept;
+    for (auto& r : results)
+      if (keep(r))
+        kept.push_back(std::move(r));
+    promise.deliver(std::move(kept));
+  });
+  return promise;
+}
+
+/// As gather, handing the replies (sorted by plugin id) to `then` instead of a promise.
+template <class T, class Atom, class OnError, class Then>
+void manager_impl::gather_then(Atom atom, OnError on_error, Then then) {
+  auto results = std::make_shared<std::vector<T>>(entries_.size());
+  auto left = std::make_shared<std::size_t>(entries_.size());
+  auto finish = [results, then]() mutable { then(std::move(*results)); };
+  if (entries_.empty()) {
+    finish();
+    return;
   }
+  std::size_t index = 0;
+  for (const auto& [id, e] : entries_) {
+    auto slot = index++;
+    if (e->status != entry_status::up) {
+      (*results)[slot] = on_error(*e, make_error(errc::unavailable, id, e->down_reason));
+      if (--*left == 0)
+        finish();
+      continue;
+    }
+    request(e->handle, opts_.query_timeout, atom).then(
+      [results, left, slot, finish](T& x) mutable {
+        (*results)[slot] = std::move(x);
+        if (--*left == 0)
+          finish();
+      },
+      [results, left, slot, finish, e = e, on_error](caf::error& err) mutable {
+        (*results)[slot] = on_error(*e, err);
+        if (--*left == 0)
+          finish();
+      });
+  }
+}
 
-  manager_options opts_;
-  std::map<std::string, entry> entries_;
-};
+} // namespace troupe::detail
 
-} // namespace
+namespace troupe {
 
 manager_actor spawn_manager(caf::actor_system& sys, manager_options opts) {
-  return sys.spawn<manager_impl>(opts);
+  return sys.spawn<detail::manager_impl>(std::move(opts));
 }
 
 } // namespace troupe

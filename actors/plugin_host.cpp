@@ -16,16 +16,22 @@ namespace troupe {
 
 namespace {
 
-/// Runs plugin code, turning anything it throws into a plugin_failed error naming the plugin.
+/// Runs plugin code, turning anything it throws into a fatal error naming the plugin: an
+/// exception that escapes plugin code crashes the plugin.
 template <class F>
 auto guarded(const std::string& id, const char* what, F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const std::exception& e) {
-    return make_error(errc::plugin_failed, id, std::string(what) + " threw: " + e.what());
+    return make_error(errc::fatal, id, std::string(what) + " threw: " + e.what());
   } catch (...) {
-    return make_error(errc::plugin_failed, id, std::string(what) + " threw a non-standard exception");
+    return make_error(errc::fatal, id, std::string(what) + " threw a non-standard exception");
   }
+}
+
+/// True for an error that crashes the plugin (errc::fatal, returned or from an exception).
+bool is_fatal(const caf::error& err) {
+  return is_troupe_error(err) && err.code() == static_cast<std::uint8_t>(errc::fatal);
 }
 
 /// Answers a promise with a value or an error.
@@ -57,15 +63,16 @@ struct waiting_call {
 class plugin_host final : public plugin_actor::base {
 public:
   plugin_host(caf::actor_config& cfg, std::string id, std::unique_ptr<plugin> impl,
-              std::shared_ptr<shared_state> shared, manager_actor manager)
+              std::shared_ptr<shared_state> shared, host_options opts)
     : plugin_actor::base(cfg), id_(std::move(id)), impl_(std::move(impl)),
-      shared_(std::move(shared)), manager_(std::move(manager)) {
+      shared_(std::move(shared)), manager_(std::move(opts.manager)),
+      checkpoints_(std::move(opts.checkpoints)), checkpoint_every_(opts.checkpoint_every) {
   }
 
   const char* name() const override { return "troupe.plugin_host"; }
 
   void on_exit() override {
-    fail_waiting("its actor stopped");
+    fail_waiting(crash_reason_.empty() ? "its actor stopped" : "it crashed: " + crash_reason_);
   }
 
   behavior_type make_behavior() override {
@@ -125,9 +132,25 @@ private:
     return *next;
   }
 
+  /// Crashes the plugin for a fatal error: the actor ends (its supervisor restarts it) once the
+  /// current message is answered, with errc::crashed naming the plugin and the reason. Other
+  /// errors are returned as they are.
+  caf::error crash_if_fatal(caf::error err) {
+    if (!is_fatal(err))
+      return err;
+    if (crash_reason_.empty()) {
+      crash_reason_ = detail_of(err);
+      spdlog::warn("plugin '{}': crashed: {}", id_, crash_reason_);
+      quit(make_error(errc::crashed, id_, crash_reason_));
+    }
+    return make_error(errc::crashed, id_, crash_reason_);
+  }
+
   /// Records a failing hook: the plugin goes to Error and the caller gets the error.
   caf::error fail(lifecycle_op op, caf::error err) {
     err = attribute(std::move(err), id_);
+    if (is_fatal(err))
+      return crash_if_fatal(std::move(err));
     enter({state_code::error, std::string(to_string(op)) + " failed: " + detail_of(err)});
     return err;
   }
@@ -146,6 +169,10 @@ private:
     if (auto err = guarded(id_, "load", [&] { return impl_->load(*context_); }))
       return fail(lifecycle_op::load, std::move(err));
     initialized_ = next->initialized;
+    auto keeps = guarded(id_, "keeps_state", [&]() -> caf::expected<bool> {
+      return impl_->keeps_state();
+    });
+    keeps_state_ = checkpoints_ && keeps && *keeps;
     enter({next->code, {}});
     refresh_tools();
     return state_;
@@ -168,11 +195,48 @@ private:
       return std::move(next.error());
     if (auto err = guarded(id_, to_string(op), [&] { return ((*impl_).*hook)(*context_); }))
       return fail(op, std::move(err));
+    if (op == lifecycle_op::init)
+      if (auto err = restore_checkpoint())
+        return fail(op, std::move(err));
     initialized_ = next->initialized;
     enter({next->code, {}});
     if (op == lifecycle_op::init)
       refresh_tools();
+    if (op == lifecycle_op::stop)
+      save_checkpoint();
     return state_;
+  }
+
+  /// After init: hands the plugin the checkpoint an earlier (crashed) instance left.
+  caf::error restore_checkpoint() {
+    if (!keeps_state_)
+      return {};
+    auto saved = checkpoints_->find(id_);
+    if (!saved)
+      return {};
+    if (auto err = guarded(id_, "restore", [&] { return impl_->restore(*context_, *saved); }))
+      return make_error(is_fatal(err) ? errc::fatal : errc::plugin_failed, id_,
+                        "restoring its checkpoint failed: " + detail_of(err));
+    spdlog::info("plugin '{}': state restored from its last checkpoint", id_);
+    return {};
+  }
+
+  /// Saves the plugin's state (if it keeps any) where a restarted instance finds it.
+  void save_checkpoint() {
+    if (!keeps_state_)
+      return;
+    calls_since_checkpoint_ = 0;
+    auto state = guarded(id_, "checkpoint", [&]() -> caf::expected<payload> {
+      return impl_->checkpoint(*context_);
+    });
+    if (state) {
+      checkpoints_->save(id_, std::move(*state));
+      return;
+    }
+    auto err = crash_if_fatal(attribute(std::move(state.error()), id_));
+    if (crash_reason_.empty())
+      spdlog::warn("plugin '{}': checkpoint failed (the previous one stays): {}", id_,
+                   describe(err));
   }
 
   caf::result<plugin_state> on_unload() {
@@ -181,6 +245,8 @@ private:
       return std::move(next.error());
     fail_waiting("it was unloaded");
     tools_.clear();
+    if (checkpoints_)
+      checkpoints_->erase(id_); // an orderly unload: the next load starts afresh
     auto err = guarded(id_, "unload", [&] { return impl_->unload(*context_); });
     // Unload always ends Unloaded: the plugin is released whatever its hook said.
     initialized_ = false;
@@ -247,7 +313,9 @@ private:
     auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - started);
     stats_.record(static_cast<std::uint64_t>(nanos.count()), !out);
     if (!out)
-      return attribute(std::move(out.error()), id_);
+      return crash_if_fatal(attribute(std::move(out.error()), id_));
+    if (keeps_state_ && checkpoint_every_ > 0 && ++calls_since_checkpoint_ >= checkpoint_every_)
+      save_checkpoint();
     return out;
   }
 
@@ -315,7 +383,8 @@ private:
       case state_code::paused: {
         auto said = guarded(id_, "health_check", [&] { return impl_->health_check(*context_); });
         h.healthy = static_cast<bool>(said);
-        h.detail = said ? *said : describe(attribute(std::move(said.error()), id_));
+        h.detail = said ? *said
+                        : describe(crash_if_fatal(attribute(std::move(said.error()), id_)));
         break;
       }
       case state_code::error:
@@ -351,6 +420,11 @@ private:
   std::unique_ptr<plugin> impl_;
   std::shared_ptr<shared_state> shared_;
   manager_actor manager_;
+  std::shared_ptr<checkpoint_store> checkpoints_;
+  std::size_t checkpoint_every_;
+  std::size_t calls_since_checkpoint_ = 0;
+  bool keeps_state_ = false;
+  std::string crash_reason_; ///< Set once the plugin crashed; the actor is ending.
   std::unique_ptr<plugin_context> context_;
   tool_catalog tools_;
   std::unordered_map<std::uint64_t, waiting_call> waiting_;
@@ -363,9 +437,17 @@ private:
 
 plugin_actor spawn_plugin_host(caf::actor_system& sys, std::string id,
                                std::unique_ptr<plugin> impl, std::shared_ptr<shared_state> shared,
+                               host_options opts) {
+  return sys.spawn<plugin_host>(std::move(id), std::move(impl), std::move(shared), std::move(opts));
+}
+
+plugin_actor spawn_plugin_host(caf::actor_system& sys, std::string id,
+                               std::unique_ptr<plugin> impl, std::shared_ptr<shared_state> shared,
                                manager_actor manager) {
-  return sys.spawn<plugin_host>(std::move(id), std::move(impl), std::move(shared),
-                                std::move(manager));
+  host_options opts;
+  opts.manager = std::move(manager);
+  return spawn_plugin_host(sys, std::move(id), std::move(impl), std::move(shared),
+                           std::move(opts));
 }
 
 } // namespace troupe

@@ -1,7 +1,9 @@
 #include "actors/runtime.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
+#include <spdlog/spdlog.h>
 
 #include "actors/plugin_host.hpp"
 #include "messages/errors.hpp"
@@ -11,17 +13,51 @@
 
 namespace troupe {
 
+namespace {
+
+/// The manager's options with the runtime's spawner; an invalid supervision config falls back to
+/// the default root group (and says so).
+manager_options with_spawner(manager_options opts, std::shared_ptr<plugin_spawner> spawner) {
+  if (auto err = validate(opts.supervision)) {
+    spdlog::error("supervision config refused, using the default root group: {}", describe(err));
+    opts.supervision = {};
+  }
+  opts.spawner = std::move(spawner);
+  return opts;
+}
+
+} // namespace
+
 runtime::runtime(caf::actor_system& sys, runtime_options opts)
-  : client(sys, spawn_manager(sys, opts.manager), opts.call_timeout),
-    shared_(std::make_shared<shared_state>()) {
+  : client(sys, {}, opts.call_timeout), shared_(std::make_shared<shared_state>()),
+    spawner_(std::make_shared<plugin_spawner>(sys, shared_, std::make_shared<checkpoint_store>())) {
+  auto manager_opts = with_spawner(std::move(opts.manager), spawner_);
+  supervision_ = manager_opts.supervision;
+  set_manager(spawn_manager(sys, std::move(manager_opts)));
   if (opts.builtin_plugins)
     examples::register_builtin_plugins(natives_);
 }
 
 runtime::~runtime() {
+  for (auto& s : subscribers_)
+    caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   for (auto& host : hosts_)
     caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+  // The manager ends the supervised plugin actors it spawned when it ends.
   caf::anon_send_exit(manager(), caf::exit_reason::user_shutdown);
+}
+
+caf::actor runtime::subscribe(std::function<void(const runtime_event&)> on_event) {
+  auto listener = system().spawn([on_event](caf::event_based_actor*) -> caf::behavior {
+    return {[on_event](event_atom, const runtime_event& ev) { on_event(ev); }};
+  });
+  if (auto err = client::subscribe(listener)) {
+    spdlog::warn("subscribing to events failed: {}", describe(err));
+    caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+    return {};
+  }
+  subscribers_.push_back(listener);
+  return listener;
 }
 
 caf::expected<plugin_metadata> runtime::add(plugin_config cfg, std::unique_ptr<plugin> impl) {
@@ -45,10 +81,34 @@ caf::expected<plugin_metadata> runtime::add(plugin_config cfg, std::unique_ptr<p
 }
 
 caf::expected<plugin_metadata> runtime::add(plugin_config cfg, const plugin_factory& factory) {
-  auto impl = factory();
-  if (!impl)
-    return std::move(impl.error());
-  return add(std::move(cfg), std::move(*impl));
+  if (cfg.id.empty()) {
+    auto probe = factory();
+    if (!probe)
+      return std::move(probe.error());
+    auto unsupervised = std::move(*probe);
+    if (!unsupervised)
+      return make_error(errc::load_failed, "", "the factory made no plugin");
+    try {
+      cfg.id = unsupervised->metadata().id;
+    } catch (const std::exception& e) {
+      return make_error(errc::plugin_failed, "", std::string("metadata threw: ") + e.what());
+    }
+  }
+  if (!spawner_->add_factory(cfg.id, factory))
+    return make_error(errc::already_exists, cfg.id, "a plugin with this id is registered already");
+  auto id = cfg.id;
+  const auto* group = find_group(supervision_, cfg.group.empty() ? root_group : cfg.group);
+  auto host = spawner_->spawn(id, manager(), group ? group->checkpoint_every : 1);
+  if (!host) {
+    spawner_->remove_factory(id);
+    return std::move(host.error());
+  }
+  auto md = register_plugin(std::move(cfg), *host);
+  if (!md) {
+    spawner_->remove_factory(id);
+    caf::anon_send_exit(*host, caf::exit_reason::user_shutdown);
+  }
+  return md;
 }
 
 caf::expected<plugin_metadata> runtime::add_native(plugin_config cfg, const std::string& class_name) {

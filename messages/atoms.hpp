@@ -42,4 +42,13 @@ using call_tool_atom = caf::atom_constant<caf::atom("t_calltool")>;
 /// Call one of a plugin's functions by name (a Lua script's global function).
 using function_atom = caf::atom_constant<caf::atom("t_fn")>;
 
+/// Subscribe an actor to a manager's events (restarts, escalations, health changes, reloads).
+using subscribe_atom = caf::atom_constant<caf::atom("t_sub")>;
+/// Tags an event sent to a subscriber: (event_atom, runtime_event).
+using event_atom = caf::atom_constant<caf::atom("t_event")>;
+/// Internal to the manager: its periodic supervision tick (health checks, watchdog, queues).
+using tick_atom = caf::atom_constant<caf::atom("t_tick")>;
+/// Internal to the manager: a restart whose backoff has elapsed (restart_atom, batch number).
+using restart_atom = caf::atom_constant<caf::atom("t_restart")>;
+
 } // namespace troupe

@@ -20,6 +20,8 @@ std::string to_string(errc x) {
     case errc::config_error: return "config_error";
     case errc::unavailable: return "unavailable";
     case errc::limit_exceeded: return "limit_exceeded";
+    case errc::fatal: return "fatal";
+    case errc::crashed: return "crashed";
   }
   return "unknown_error";
 }

@@ -28,6 +28,9 @@ enum class errc : std::uint8_t {
   config_error,       ///< The configuration is invalid.
   unavailable,        ///< The plugin's actor is gone or cannot be reached.
   limit_exceeded,     ///< A sandbox limit stopped the call (time, instructions, memory, depth, size).
+  fatal,              ///< Returned by plugin code that cannot go on: its host crashes it (the
+                      ///< supervisor restarts it). A thrown exception counts as fatal too.
+  crashed,            ///< The plugin crashed while the request was in flight or queued for it.
 };
 
 /// The snake_case name of a code ("invalid_state").

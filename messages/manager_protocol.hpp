@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <cstdint>
+
+#include <caf/actor.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -30,6 +33,13 @@ namespace troupe {
 /// - call_tool, name, args: runs the tool `name` ("tool", or "plugin/tool" when two plugins offer
 ///   a tool of that name); not_found if none, bad_input if ambiguous or the args fail the schema.
 /// - function, id, name, args: calls function `name` of plugin `id`.
+/// - subscribe, actor: sends the actor every later event as (event_atom, runtime_event) until it
+///   terminates; answers true.
+/// - tick, restart: internal, sent by the manager to itself.
+///
+/// Supervision: a plugin that crashes is restarted as its group says (see
+/// actors/supervision/supervision_spec.hpp); requests in flight get errc::crashed naming the plugin
+/// and the reason, requests arriving while it restarts wait in a bounded queue (or fail fast).
 using manager_actor = caf::typed_actor<
   caf::replies_to<register_atom, plugin_config, plugin_actor>::with<plugin_metadata>,
   caf::replies_to<load_atom, std::string>::with<plugin_state>,
@@ -56,6 +66,9 @@ using manager_actor = caf::typed_actor<
   caf::replies_to<metadata_atom, std::string>::with<plugin_metadata>,
   caf::replies_to<tools_atom>::with<std::vector<tool_info>>,
   caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
-  caf::replies_to<function_atom, std::string, std::string, payload>::with<payload>>;
+  caf::replies_to<function_atom, std::string, std::string, payload>::with<payload>,
+  caf::replies_to<subscribe_atom, caf::actor>::with<bool>,
+  caf::reacts_to<tick_atom>,
+  caf::reacts_to<restart_atom, std::uint64_t>>;
 
 } // namespace troupe

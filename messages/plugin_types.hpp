@@ -95,11 +95,14 @@ struct plugin_config {
   std::string id;                              ///< Instance id; unique within a manager.
   std::map<std::string, std::string> settings; ///< Plugin-specific settings, as text.
   std::vector<std::string> dependencies;       ///< Added to the plugin's own dependencies.
+  std::string group;   ///< The supervision group it belongs to; "" means "root".
+  std::string restart; ///< permanent (default, also ""), transient or temporary.
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_config& x) {
-  return f(caf::meta::type_name("troupe::plugin_config"), x.id, x.settings, x.dependencies);
+  return f(caf::meta::type_name("troupe::plugin_config"), x.id, x.settings, x.dependencies,
+           x.group, x.restart);
 }
 
 // -- health and stats ----------------------------------------------------------------------------
@@ -117,7 +120,7 @@ typename Inspector::result_type inspect(Inspector& f, plugin_health& x) {
   return f(caf::meta::type_name("troupe::plugin_health"), x.id, x.healthy, x.state, x.detail);
 }
 
-/// Execute statistics of one plugin instance since it was spawned. Latencies are in microseconds,
+/// Execute statistics of one plugin instance since it was (re)spawned. Latencies are in microseconds,
 /// measured inside the plugin actor around the plugin's execute; percentiles cover the most recent
 /// calls (a window of 1024). All figures are 0 before the first call.
 struct plugin_stats {
@@ -129,12 +132,14 @@ struct plugin_stats {
   double p99_us = 0;
   plugin_state state;
   std::map<std::string, std::int64_t> counters; ///< The plugin's own counters.
+  std::uint64_t restarts = 0; ///< Times its supervisor restarted it (filled in by the manager).
+  std::uint64_t reloads = 0;  ///< Times its code was reloaded (filled in by the manager).
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_stats& x) {
   return f(caf::meta::type_name("troupe::plugin_stats"), x.id, x.calls, x.failures, x.mean_us,
-           x.p50_us, x.p99_us, x.state, x.counters);
+           x.p50_us, x.p99_us, x.state, x.counters, x.restarts, x.reloads);
 }
 
 /// One row of the manager's list: a registered plugin, its metadata and its state.

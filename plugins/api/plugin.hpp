@@ -71,7 +71,9 @@ struct tool_spec {
 /// Every member is defined inline, so a plugin in a shared library needs no symbol of the host.
 /// Implement metadata() and execute(); override the hooks you need. Every hook returns an empty
 /// caf::error on success; use troupe::make_error(errc::plugin_failed, ctx.plugin_id(), "...")
-/// for failures. Throwing is allowed (the host catches it) but returning errors is preferred.
+/// for failures. An execute (or hook) that returns an error is not a crash: the caller gets the error
+/// and the plugin serves on. Return errc::fatal, or throw, when the plugin cannot go on: its host
+/// answers the call with the error and crashes, and the supervisor restarts a fresh instance.
 /// Thread safety: the host never calls two members at once.
 class plugin {
 public:
@@ -152,6 +154,25 @@ public:
   /// The plugin's own view of its health; an empty string means healthy with nothing to add.
   /// Return an error to report unhealthy. Called while Loaded, Running or Paused.
   virtual caf::expected<std::string> health_check(plugin_context& ctx) { (void)ctx; return std::string{}; }
+
+  /// True if the plugin has state to keep across a crash: its host then asks checkpoint() after
+  /// successful calls (as often as its supervision group says) and when it stops, and a restarted
+  /// instance gets the last checkpoint through restore(). Default: false.
+  virtual bool keeps_state() const { return false; }
+
+  /// The plugin's state as a payload (any msgpack value). Called while Running or Paused, and
+  /// after stop. An error skips this checkpoint (the previous one stays).
+  virtual caf::expected<payload> checkpoint(plugin_context& ctx) {
+    return make_error(errc::not_found, ctx.plugin_id(), "this plugin keeps no state");
+  }
+
+  /// Takes back a checkpoint of an earlier instance of the same plugin id, after init and before
+  /// start. An error fails the restart (it counts as another crash).
+  virtual caf::error restore(plugin_context& ctx, const payload& state) {
+    (void)ctx;
+    (void)state;
+    return {};
+  }
 
   /// Plugin-specific counters reported with the host's stats (e.g. {"keys": 42}). Called at any
   /// state after load.

@@ -305,37 +305,28 @@ TEST_F(PluginHost, InitReturningAnErrorIsPluginFailedAndMovesToError) {
   EXPECT_NE(state.reason.find("init refused"), std::string::npos) << state.reason;
 }
 
-TEST_F(PluginHost, StartThrowingIsPluginFailedWithTheExceptionTextAndActorStaysAlive) {
+TEST_F(PluginHost, StartThrowingCrashesTheActorAndAnswersCrashedWithTheExceptionText) {
+  // An exception escaping plugin code is a crash: the call gets errc::crashed naming the plugin
+  // and the exception, then the actor ends with that error (its supervisor restarts it).
   script s;
   s.id = "thrower";
   s.failing_hooks[lifecycle_op::start] = failure::exception;
   auto host = spawn(s);
   ASSERT_TRUE(step(host, lifecycle_op::load, config_for("thrower")));
   ASSERT_TRUE(step(host, lifecycle_op::init, {}));
+  caf::scoped_actor self{sys};
+  self->monitor(host);
   auto result = step(host, lifecycle_op::start, {});
-  EXPECT_TROUPE_ERROR(result, errc::plugin_failed);
+  EXPECT_TROUPE_ERROR(result, errc::crashed);
   EXPECT_EQ(plugin_of(result.error()), "thrower");
-  EXPECT_NE(describe(result.error()).find("start exploded on purpose"), std::string::npos)
+  EXPECT_NE(describe(result.error()).find("start threw: start exploded on purpose"),
+            std::string::npos)
     << describe(result.error());
-  // Error(reason), and the actor still answers queries.
-  auto state = state_of(host);
-  EXPECT_EQ(state.code, state_code::error);
-  EXPECT_NE(state.reason.find("start exploded on purpose"), std::string::npos) << state.reason;
-  EXPECT_EQ(to_string(state), "Error(" + state.reason + ")");
-  auto h = health(host);
-  ASSERT_TRUE(h) << describe(h.error());
-  EXPECT_FALSE(h->healthy);
-  EXPECT_EQ(h->state, state);
-  EXPECT_EQ(h->detail, state.reason);
-  auto st = stats(host);
-  ASSERT_TRUE(st) << describe(st.error());
-  EXPECT_EQ(st->state, state);
-  // From Error only unload is legal, and it goes to Unloaded.
-  EXPECT_TROUPE_ERROR(step(host, lifecycle_op::start, {}), errc::invalid_state);
-  auto unloaded = step(host, lifecycle_op::unload, {});
-  ASSERT_TRUE(unloaded) << describe(unloaded.error());
-  EXPECT_EQ(*unloaded, (plugin_state{state_code::unloaded, {}}));
-  EXPECT_EQ(state_of(host), (plugin_state{state_code::unloaded, {}}));
+  caf::error reason;
+  self->receive([&](caf::down_msg& msg) { reason = msg.reason; },
+                caf::after(request_timeout) >> [] {});
+  EXPECT_TROUPE_ERROR(caf::expected<int>{reason}, errc::crashed);
+  EXPECT_EQ(plugin_of(reason), "thrower");
 }
 
 TEST_F(PluginHost, HookReturningAForeignCafErrorBecomesPluginFailed) {
@@ -351,13 +342,13 @@ TEST_F(PluginHost, HookReturningAForeignCafErrorBecomesPluginFailed) {
   EXPECT_EQ(state_of(host).code, state_code::error);
 }
 
-TEST_F(PluginHost, EveryFailingHookMovesToError) {
+TEST_F(PluginHost, EveryHookReturningAnErrorMovesToErrorAndTheActorLives) {
   for (auto op : {lifecycle_op::load, lifecycle_op::init, lifecycle_op::start, lifecycle_op::pause,
                   lifecycle_op::resume, lifecycle_op::stop}) {
     SCOPED_TRACE(to_string(op));
     script s;
     s.id = "failing";
-    s.failing_hooks[op] = failure::exception;
+    s.failing_hooks[op] = failure::error;
     auto host = spawn(s);
     std::vector<lifecycle_op> path{lifecycle_op::load, lifecycle_op::init, lifecycle_op::start};
     if (op == lifecycle_op::resume)
@@ -379,7 +370,7 @@ TEST_F(PluginHost, EveryFailingHookMovesToError) {
 TEST_F(PluginHost, FailingUnloadStillEndsUnloadedButReportsTheError) {
   script s;
   s.id = "sticky";
-  s.failing_hooks[lifecycle_op::unload] = failure::exception;
+  s.failing_hooks[lifecycle_op::unload] = failure::error;
   auto host = spawn(s);
   ASSERT_TRUE(step(host, lifecycle_op::load, config_for("sticky")));
   auto result = step(host, lifecycle_op::unload, {});
@@ -390,15 +381,29 @@ TEST_F(PluginHost, FailingUnloadStillEndsUnloadedButReportsTheError) {
 
 // -- failing executes ----------------------------------------------------------------------------
 
-TEST_F(PluginHost, ExecuteThrowingIsPluginFailedAndTheNextCallIsServed) {
+TEST_F(PluginHost, ExecuteThrowingAnswersCrashedAndEndsTheActor) {
   auto host = spawn("worker");
   id_of_host = "worker";
   bring_to(host, position::running);
+  caf::scoped_actor self{sys};
+  self->monitor(host);
   auto thrown = execute(host, pack(std::string("throw")));
-  EXPECT_TROUPE_ERROR(thrown, errc::plugin_failed);
+  EXPECT_TROUPE_ERROR(thrown, errc::crashed);
   EXPECT_EQ(plugin_of(thrown.error()), "worker");
-  EXPECT_NE(describe(thrown.error()).find("execute exploded on purpose"), std::string::npos)
+  EXPECT_NE(describe(thrown.error()).find("execute threw: execute exploded on purpose"),
+            std::string::npos)
     << describe(thrown.error());
+  bool down = false;
+  self->receive([&](caf::down_msg& msg) { down = plugin_of(msg.reason) == "worker"; },
+                caf::after(request_timeout) >> [] {});
+  EXPECT_TRUE(down);
+}
+
+TEST_F(PluginHost, ExecuteReturningAnErrorIsNotACrashAndTheNextCallIsServed) {
+  auto host = spawn("worker");
+  id_of_host = "worker";
+  bring_to(host, position::running);
+  EXPECT_TROUPE_ERROR(execute(host, pack(std::string("fail"))), errc::bad_input);
   auto next = execute(host, pack(std::string("next")));
   ASSERT_TRUE(next) << describe(next.error());
   EXPECT_EQ(*next, pack(std::string("next")));
@@ -440,8 +445,8 @@ TEST_F(PluginHost, StatsCountCallsFailuresLatenciesAndPluginCounters) {
   bring_to(host, position::running);
   for (int i = 0; i < 10; ++i)
     ASSERT_TRUE(execute(host, pack(i)));
-  EXPECT_FALSE(execute(host, pack(std::string("throw"))));
-  EXPECT_FALSE(execute(host, pack(std::string("throw"))));
+  EXPECT_FALSE(execute(host, pack(std::string("fail"))));
+  EXPECT_FALSE(execute(host, pack(std::string("fail"))));
   EXPECT_FALSE(execute(host, pack(std::string("fail"))));
   auto st = stats(host);
   ASSERT_TRUE(st) << describe(st.error());

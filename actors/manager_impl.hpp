@@ -1,0 +1,100 @@
+#pragma once
+// Internal to the manager: its actor class, shared by manager.cpp (registry, routing, lifecycle,
+// queries) and manager_supervision.cpp (crashes, restarts, health checks, watchdog, events).
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/manager.hpp"
+#include "actors/manager_state.hpp"
+#include "actors/plugin_spawner.hpp"
+#include "actors/supervision/supervision_tree.hpp"
+#include "messages/runtime_event.hpp"
+
+namespace troupe::detail {
+
+struct bulk_step;
+
+class manager_impl final : public manager_actor::base {
+public:
+  manager_impl(caf::actor_config& cfg, manager_options opts);
+
+  const char* name() const override { return "troupe.manager"; }
+
+  behavior_type make_behavior() override;
+
+  void on_exit() override;
+
+private:
+  // -- registry and routing (manager.cpp) --------------------------------------------------------
+
+  caf::expected<entry_ptr> find(const std::string& id);
+  caf::result<plugin_metadata> on_register(plugin_config cfg, plugin_actor host);
+  /// Sends a call to the plugin, holds it while the plugin restarts, or answers why it cannot.
+  caf::result<payload> route(const std::string& id, routed_call call);
+  void forward(const entry_ptr& e, routed_call call);
+  void on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expected<payload> out);
+
+  template <class OnDone>
+  void send_step(lifecycle_op op, const entry_ptr& e, OnDone on_done);
+  caf::result<plugin_state> one(lifecycle_op op, const std::string& id);
+  caf::result<std::vector<std::string>> all(lifecycle_op op);
+  void next_in(std::shared_ptr<bulk_step> step);
+  caf::result<std::vector<plugin_info>> list(std::optional<plugin_type> type);
+  caf::result<plugin_stats> stats_of(const std::string& id);
+  caf::typed_response_promise<std::vector<tool_info>> tools();
+  template <class Then>
+  void collect_tools(Then then);
+  caf::typed_response_promise<payload> call_tool(std::string name, payload args);
+  template <class T, class Atom, class OnError>
+  caf::typed_response_promise<std::vector<T>> gather(Atom atom, OnError on_error,
+                                                     std::function<bool(const T&)> keep = {});
+  template <class T, class Atom, class OnError, class Then>
+  void gather_then(Atom atom, OnError on_error, Then then);
+
+  // -- supervision (manager_supervision.cpp) -----------------------------------------------------
+
+  void on_down(const caf::down_msg& msg);
+  /// A supervised or unsupervised plugin crashed (or exited): answers its calls, then follows
+  /// its group's plan. `kill` ends the old actor (a hang or failed health checks).
+  void on_crash(const entry_ptr& e, const std::string& reason, bool abnormal, bool kill);
+  void apply(const restart_plan& plan, const std::string& crashed, const std::string& reason);
+  /// Ends a plugin's actor and answers its calls in flight with `why`.
+  void take_down(const entry_ptr& e, const std::string& why, bool kill);
+  void run_batch(std::uint64_t batch);
+  void restart_next(std::shared_ptr<std::vector<std::string>> ids, std::size_t index,
+                    std::uint64_t batch);
+  void bring_up(const entry_ptr& e, std::vector<lifecycle_op> steps, std::size_t index,
+                std::function<void(caf::error)> done);
+  void back_up(const entry_ptr& e);
+  void give_up(const entry_ptr& e, const std::string& reason);
+  void hold(const entry_ptr& e, routed_call call);
+  void fail_held(const entry_ptr& e, const caf::error& err);
+  void on_tick();
+  void check_health(const entry_ptr& e);
+  void check_watchdog(const entry_ptr& e, caf::actor_clock::time_point now);
+  void expire_held(const entry_ptr& e, caf::actor_clock::time_point now);
+  const group_spec& group_of(const std::string& id) const;
+  void on_health_answer(const entry_ptr& e, const plugin_actor& handle, bool healthy,
+                        const std::string& detail);
+  void emit(event_kind kind, const std::string& plugin, std::string detail, std::string group = {},
+            std::size_t attempt = 0, std::chrono::nanoseconds delay = {});
+  bool subscribe(caf::actor who);
+
+  manager_options opts_;
+  std::map<std::string, entry_ptr> entries_;
+  supervision_tree tree_;
+  std::map<std::uint64_t, std::vector<std::string>> pending_batches_;
+  std::uint64_t next_batch_ = 1;
+  std::vector<caf::actor> subscribers_;
+  std::map<std::string, caf::actor_clock::time_point> last_health_; ///< Per group.
+  std::chrono::milliseconds tick_interval_;
+  bool tick_scheduled_ = false;
+};
+
+} // namespace troupe::detail
