@@ -1,6 +1,8 @@
 #include "cli/commands.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +10,7 @@
 #include <sstream>
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
@@ -190,6 +193,37 @@ int exec_plugin(const target& where, const std::string& plugin,
       continue;
     std::cout << execute_line(api, plugin, text).dump() << std::endl;
   }
+  return exit_ok;
+}
+
+int watch_events(const target& where, const events_options& opts) {
+  // Block the signals before any CAF thread starts, so that only sigtimedwait below gets them.
+  auto signals = termination_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto s = open(where);
+  if (!s)
+    return report(s.error(), exit_usage);
+  auto seen = std::make_shared<std::atomic<std::size_t>>(0);
+  auto json = opts.json;
+  auto printer = (*s)->system().spawn([seen, json](caf::event_based_actor*) -> caf::behavior {
+    return {[seen, json](event_atom, const runtime_event& ev) {
+      std::cout << (json ? to_json(ev).dump() : describe(ev)) << std::endl;
+      ++*seen;
+    }};
+  });
+  if (auto err = (*s)->api().subscribe(printer))
+    return report(err, exit_failed);
+  spdlog::info("listening for events");
+  auto until = std::chrono::steady_clock::now()
+               + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                 std::chrono::duration<double>(opts.seconds));
+  const timespec poll{0, 50 * 1000 * 1000};
+  while ((opts.count == 0 || *seen < opts.count)
+         && (opts.seconds <= 0 || std::chrono::steady_clock::now() < until)) {
+    if (sigtimedwait(&signals, nullptr, &poll) > 0)
+      break;
+  }
+  caf::anon_send_exit(printer, caf::exit_reason::user_shutdown);
   return exit_ok;
 }
 

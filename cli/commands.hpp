@@ -50,6 +50,17 @@ int list_tools(const target& where);
 /// `troupe call-tool NAME [JSON]`: runs a tool with arguments checked against its schema.
 int call_tool(const target& where, const std::string& name, const std::optional<std::string>& json);
 
+/// Options of `troupe events`.
+struct events_options {
+  std::size_t count = 0;   ///< Stop after this many events; 0: no limit.
+  double seconds = 0;      ///< Stop after this long; 0: no limit.
+  bool json = false;       ///< One JSON object per line instead of a text line.
+};
+
+/// `troupe events`: prints the manager's events (crashes, restarts, escalations, health
+/// changes) as they happen, one per line, until --count, --for, SIGINT or SIGTERM.
+int watch_events(const target& where, const events_options& opts);
+
 /// `troupe validate FILE.lua...`: every syntax error and sandbox warning with its line, as JSON
 /// lines; exit 1 if any file has an error.
 int validate_scripts(const std::vector<std::string>& files);

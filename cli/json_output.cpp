@@ -24,7 +24,13 @@ nlohmann::json to_json(const plugin_info& x) {
 nlohmann::json to_json(const plugin_stats& x) {
   return {{"id", x.id},           {"calls", x.calls},   {"failures", x.failures},
           {"mean_us", x.mean_us}, {"p50_us", x.p50_us}, {"p99_us", x.p99_us},
-          {"state", to_string(x.state)}, {"counters", x.counters}};
+          {"state", to_string(x.state)}, {"counters", x.counters}, {"restarts", x.restarts}};
+}
+
+nlohmann::json to_json(const runtime_event& x) {
+  return {{"time_ms", x.time_ms}, {"kind", to_string(x.kind)}, {"plugin", x.plugin},
+          {"group", x.group},     {"detail", x.detail},        {"attempt", x.attempt},
+          {"delay_ms", x.delay_ms}};
 }
 
 nlohmann::json to_json(const plugin_health& x) {

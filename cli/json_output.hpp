@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "messages/runtime_event.hpp"
+
 #include <caf/error.hpp>
 
 #include "messages/plugin_types.hpp"
@@ -22,5 +24,8 @@ nlohmann::json to_json(const plugin_health& x);
 nlohmann::json to_json(const tool_info& x);
 /// {"code": "invalid_state", "message": "<describe(err)>", "plugin": "echo"} ("plugin" if known).
 nlohmann::json error_json(const caf::error& err);
+
+/// {"time_ms", "kind", "plugin", "group", "detail", "attempt", "delay_ms"}.
+nlohmann::json to_json(const runtime_event& x);
 
 } // namespace troupe::cli

@@ -86,6 +86,14 @@ int main(int argc, char** argv) {
   auto* health_cmd = app.add_subcommand("health", "Print every plugin's health; exit 1 if any is unhealthy");
   add_target_options(health_cmd, where);
 
+  troupe::cli::events_options events;
+  auto* events_cmd = app.add_subcommand(
+    "events", "Print crashes, restarts, escalations and health changes as they happen");
+  events_cmd->add_option("--count", events.count, "Stop after this many events (default: no limit)");
+  events_cmd->add_option("--for", events.seconds, "Stop after this many seconds (default: no limit)");
+  events_cmd->add_flag("--json", events.json, "One JSON object per line");
+  add_target_options(events_cmd, where);
+
   CLI11_PARSE(app, argc, argv);
 
   bool explicit_level = app.get_option("--log-level")->count() > 0;
@@ -127,6 +135,8 @@ int main(int argc, char** argv) {
     return troupe::cli::validate_scripts(scripts);
   if (list_cmd->parsed())
     return troupe::cli::list_plugins(where, type);
+  if (events_cmd->parsed())
+    return troupe::cli::watch_events(where, events);
   if (stats_cmd->parsed())
     return troupe::cli::show_stats(where, stats_plugin);
   return troupe::cli::show_health(where);

@@ -113,10 +113,107 @@ caf::error read_node_table(const std::string& origin, const toml::table& t, node
   return {};
 }
 
+/// A non-negative integer key of a [[groups]] entry.
+caf::expected<std::int64_t> group_integer(const std::string& origin, const toml::node& value,
+                                          const std::string& key) {
+  auto n = value.value<std::int64_t>();
+  if (!value.is_integer() || *n < 0)
+    return bad(origin, value, "'" + key + "' in [[groups]] must be a non-negative integer");
+  return *n;
+}
+
+/// One [[groups]] entry: a supervisor and its settings (see docs/supervision.md).
+caf::expected<group_spec> read_group(const std::string& origin, const toml::table& t) {
+  group_spec g;
+  for (const auto& [key, value] : t) {
+    std::string k{key.str()};
+    auto ms = [&](std::chrono::milliseconds& out) -> caf::error {
+      auto n = group_integer(origin, value, k);
+      if (!n)
+        return std::move(n.error());
+      out = std::chrono::milliseconds{*n};
+      return {};
+    };
+    auto count = [&](std::size_t& out) -> caf::error {
+      auto n = group_integer(origin, value, k);
+      if (!n)
+        return std::move(n.error());
+      out = static_cast<std::size_t>(*n);
+      return {};
+    };
+    auto number = [&](double& out) -> caf::error {
+      auto d = value.value<double>();
+      if (!d || !(value.is_integer() || value.is_floating_point()))
+        return bad(origin, value, "'" + k + "' in [[groups]] must be a number");
+      out = *d;
+      return {};
+    };
+    auto text = [&]() -> caf::expected<std::string> {
+      if (!value.is_string())
+        return bad(origin, value, "'" + k + "' in [[groups]] must be a string");
+      return *value.value<std::string>();
+    };
+    caf::error err;
+    if (k == "name" || k == "parent" || k == "strategy" || k == "queue") {
+      auto s = text();
+      if (!s)
+        return std::move(s.error());
+      if (k == "name") {
+        g.name = *s;
+      } else if (k == "parent") {
+        g.parent = *s;
+      } else if (k == "strategy") {
+        auto strategy = parse_strategy(*s);
+        if (!strategy)
+          return bad(origin, value, detail_of(strategy.error()));
+        g.strategy = *strategy;
+      } else if (*s == "wait" || *s == "fail_fast") {
+        g.queue.fail_fast = *s == "fail_fast";
+      } else {
+        return bad(origin, value, "'queue' must be \"wait\" or \"fail_fast\"");
+      }
+    } else if (k == "max_restarts") {
+      err = count(g.intensity.max_restarts);
+    } else if (k == "within_ms") {
+      err = ms(g.intensity.within);
+    } else if (k == "backoff_min_ms") {
+      err = ms(g.backoff.min);
+    } else if (k == "backoff_max_ms") {
+      err = ms(g.backoff.max);
+    } else if (k == "backoff_multiplier") {
+      err = number(g.backoff.multiplier);
+    } else if (k == "backoff_jitter") {
+      err = number(g.backoff.jitter);
+    } else if (k == "backoff_reset_ms") {
+      err = ms(g.backoff.reset_after);
+    } else if (k == "queue_capacity") {
+      err = count(g.queue.capacity);
+    } else if (k == "queue_timeout_ms") {
+      err = ms(g.queue.timeout);
+    } else if (k == "health_interval_ms") {
+      err = ms(g.health.interval);
+    } else if (k == "health_failures") {
+      err = count(g.health.failures);
+    } else if (k == "watchdog_ms") {
+      err = ms(g.watchdog);
+    } else if (k == "checkpoint_every") {
+      err = count(g.checkpoint_every);
+    } else {
+      return bad(origin, value, "unknown key '" + k + "' in [[groups]]");
+    }
+    if (err)
+      return err;
+  }
+  if (g.name.empty())
+    return bad(origin, t, "every [[groups]] entry needs a 'name'");
+  return g;
+}
+
 caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::string& config_dir,
                                        const toml::table& t) {
-  static const std::set<std::string> known{"id", "kind", "class", "library", "script",
-                                           "dependencies", "settings", "limits"};
+  static const std::set<std::string> known{"id",       "kind",         "class",    "library",
+                                           "script",   "dependencies", "settings", "limits",
+                                           "group",    "restart"};
   plugin_spec spec;
   for (const auto& [key, value] : t) {
     std::string k{key.str()};
@@ -152,6 +249,10 @@ caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::str
         spec.class_name = text;
       else if (k == "script")
         spec.script = resolve_relative(text, config_dir);
+      else if (k == "group")
+        spec.config.group = text;
+      else if (k == "restart")
+        spec.config.restart = text;
       else
         spec.library = text;
     }
@@ -172,6 +273,8 @@ caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::str
   if (spec.kind == "lua")
     if (auto limits = lua::limits_from_settings(spec.config.settings); !limits)
       return bad(origin, t, "plugin '" + spec.config.id + "': " + detail_of(limits.error()));
+  if (auto restart = parse_restart_type(spec.config.restart); !restart)
+    return bad(origin, t, "plugin '" + spec.config.id + "': " + detail_of(restart.error()));
   return spec;
 }
 
@@ -211,10 +314,30 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
           return bad(origin, item, "plugin id '" + spec->config.id + "' is used twice");
         cfg.plugins.push_back(std::move(*spec));
       }
+    } else if (k == "groups") {
+      const auto* arr = value.as_array();
+      if (arr == nullptr)
+        return bad(origin, value, "'groups' must be an array of tables: use [[groups]]");
+      for (const auto& item : *arr) {
+        if (!item.is_table())
+          return bad(origin, item, "each entry of 'groups' must be a table");
+        auto group = read_group(origin, *item.as_table());
+        if (!group)
+          return std::move(group.error());
+        cfg.supervision.groups.push_back(std::move(*group));
+      }
     } else {
-      return bad(origin, value, "unknown top-level key '" + k + "' (expected [node] or [[plugins]])");
+      return bad(origin, value,
+                 "unknown top-level key '" + k + "' (expected [node], [[plugins]] or [[groups]])");
     }
   }
+  if (auto err = validate(cfg.supervision))
+    return make_error(errc::config_error, "", origin + ": " + detail_of(err));
+  for (const auto& p : cfg.plugins)
+    if (!p.config.group.empty() && find_group(cfg.supervision, p.config.group) == nullptr)
+      return make_error(errc::config_error, p.config.id,
+                        origin + ": its group '" + p.config.group
+                          + "' is not defined (add a [[groups]] entry with that name)");
   return cfg;
 }
 

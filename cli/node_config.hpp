@@ -8,6 +8,7 @@
 
 #include <caf/expected.hpp>
 
+#include "actors/supervision/supervision_spec.hpp"
 #include "messages/plugin_types.hpp"
 
 namespace troupe::cli {
@@ -35,6 +36,7 @@ struct node_config {
   std::uint32_t threads = 0;          ///< Scheduler threads; 0 (default): one per core.
   std::vector<std::string> plugin_dirs; ///< Extra directories searched for libraries.
   std::vector<plugin_spec> plugins;
+  supervision_config supervision;     ///< The [[groups]] entries (supervisors).
 };
 
 /// Reads and validates a config file. Errors are config_error values naming the file, the line

@@ -73,7 +73,9 @@ caf::expected<std::unique_ptr<session>> session::local(const node_config& cfg,
   std::unique_ptr<session> s{new session};
   s->config_ = make_config(&cfg);
   s->system_ = std::make_unique<caf::actor_system>(*s->config_);
-  auto rt = std::make_unique<runtime>(*s->system_);
+  runtime_options opts;
+  opts.manager.supervision = cfg.supervision;
+  auto rt = std::make_unique<runtime>(*s->system_, std::move(opts));
   for (const auto& spec : cfg.plugins)
     if (auto err = add_plugin(*rt, cfg, spec, exe_dir))
       return err;

@@ -95,8 +95,8 @@ struct plugin_config {
   std::string id;                              ///< Instance id; unique within a manager.
   std::map<std::string, std::string> settings; ///< Plugin-specific settings, as text.
   std::vector<std::string> dependencies;       ///< Added to the plugin's own dependencies.
-  std::string group;   ///< The supervision group it belongs to; "" means "root".
-  std::string restart; ///< permanent (default, also ""), transient or temporary.
+  std::string group = {};   ///< The supervision group it belongs to; "" means "root".
+  std::string restart = {}; ///< permanent (default, also ""), transient or temporary.
 };
 
 template <class Inspector>

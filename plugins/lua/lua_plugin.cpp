@@ -1,5 +1,7 @@
 #include "plugins/lua/lua_plugin.hpp"
 
+#include "messages/msgpack_codec.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -77,6 +79,8 @@ struct lua_plugin::impl {
   std::unique_ptr<script_runner> runner;
   plugin_metadata md;
   int execute_ref = LUA_NOREF;
+  int snapshot_ref = LUA_NOREF; ///< The script's snapshot(): its state to keep across restarts.
+  int restore_ref = LUA_NOREF;  ///< The script's restore(state).
   std::map<std::string, int> hooks;
   std::vector<tool> tools;
   std::uint64_t next_ticket = 1;
@@ -118,6 +122,12 @@ caf::error lua_plugin::impl::read_globals(const std::string& id, const std::stri
     return make_error(errc::load_failed, id,
                       chunk + ": no execute function (define function execute(input) ... end)");
   execute_ref = *execute;
+  for (auto [name, ref] : {std::pair{"snapshot", &snapshot_ref}, std::pair{"restore", &restore_ref}}) {
+    auto found = runner->global_function(name);
+    if (!found)
+      return std::move(found.error());
+    *ref = *found;
+  }
   for (const char* hook : lifecycle_hooks) {
     auto ref = runner->global_function(hook);
     if (!ref)
@@ -311,6 +321,10 @@ caf::expected<payload> lua_plugin::call_function(plugin_context& ctx, const std:
 }
 
 call_step lua_plugin::begin_call(plugin_context& ctx, const invocation& inv) {
+  return fatal_if_unrecoverable(ctx, start_call(ctx, inv));
+}
+
+call_step lua_plugin::start_call(plugin_context& ctx, const invocation& inv) {
   auto& runner = impl_->runner;
   const auto& id = ctx.plugin_id();
   if (!runner)
@@ -350,7 +364,39 @@ call_step lua_plugin::continue_call(plugin_context& ctx, std::uint64_t ticket,
                                     caf::expected<payload> answer) {
   if (!impl_->runner)
     return call_step::done(make_error(errc::invalid_state, ctx.plugin_id(), "the script is not loaded"));
-  return impl_->runner->resume(ticket, std::move(answer));
+  return fatal_if_unrecoverable(ctx, impl_->runner->resume(ticket, std::move(answer)));
+}
+
+call_step lua_plugin::fatal_if_unrecoverable(plugin_context& ctx, call_step step) {
+  if (step.call || step.result || !impl_->runner || !impl_->runner->unrecoverable())
+    return step;
+  auto c = impl_->runner->counters();
+  return call_step::done(make_error(
+    errc::fatal, ctx.plugin_id(),
+    "the Lua state cannot recover: " + std::to_string(c["memory_bytes"]) + " of "
+      + std::to_string(c["memory_limit_bytes"]) + " bytes still in use after a full collection ("
+      + detail_of(step.result.error()) + ")"));
+}
+
+bool lua_plugin::keeps_state() const {
+  return impl_->snapshot_ref != LUA_NOREF;
+}
+
+caf::expected<payload> lua_plugin::checkpoint(plugin_context& ctx) {
+  if (!impl_->runner || impl_->snapshot_ref == LUA_NOREF)
+    return make_error(errc::not_found, ctx.plugin_id(), "the script has no snapshot function");
+  auto step = impl_->runner->begin(impl_->next_ticket++, impl_->snapshot_ref, "snapshot",
+                                   nil_payload(), true);
+  return finished_now(ctx, fatal_if_unrecoverable(ctx, std::move(step)));
+}
+
+caf::error lua_plugin::restore(plugin_context& ctx, const payload& state) {
+  if (!impl_->runner || impl_->restore_ref == LUA_NOREF)
+    return {}; // snapshot without restore: nothing to hand the state to
+  auto step = impl_->runner->begin(impl_->next_ticket++, impl_->restore_ref, "restore", state,
+                                   false);
+  auto done = finished_now(ctx, fatal_if_unrecoverable(ctx, std::move(step)));
+  return done ? caf::error{} : std::move(done.error());
 }
 
 void lua_plugin::abandon_call(plugin_context&, std::uint64_t ticket) {

@@ -72,6 +72,12 @@ public:
 
   caf::expected<std::string> health_check(plugin_context& ctx) override;
 
+  /// True if the script defines snapshot(): its result is the plugin's checkpoint, handed to
+  /// the script's restore(state) (if defined) after init when the plugin is restarted.
+  bool keeps_state() const override;
+  caf::expected<payload> checkpoint(plugin_context& ctx) override;
+  caf::error restore(plugin_context& ctx, const payload& state) override;
+
   /// memory_bytes, memory_peak_bytes, memory_limit_bytes, instructions, time_stops,
   /// instruction_stops, memory_stops, waiting_calls.
   std::map<std::string, std::int64_t> counters() const override;
@@ -84,6 +90,10 @@ public:
 private:
   /// The result of a call run without a host: a suspension (call_plugin) is abandoned.
   caf::expected<payload> finished_now(plugin_context& ctx, call_step step);
+  /// begin_call without the unrecoverable-state check.
+  call_step start_call(plugin_context& ctx, const invocation& inv);
+  /// A failed step of a state that cannot recover becomes errc::fatal (the host crashes).
+  call_step fatal_if_unrecoverable(plugin_context& ctx, call_step step);
 
   std::unique_ptr<impl> impl_;
 };

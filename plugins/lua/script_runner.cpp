@@ -231,6 +231,9 @@ void script_runner::release_thread(thread_slot slot, bool failed) {
     if (collect_after_failure_) {
       collect_after_failure_ = false;
       lua_gc(state(), LUA_GCCOLLECT);
+      const auto& budget = state_->memory();
+      if (budget.limit > 0 && budget.used >= budget.limit / 10 * 9)
+        unrecoverable_ = true;
     }
     return;
   }

@@ -62,6 +62,11 @@ public:
 
   const sandbox_limits& limits() const { return limits_; }
 
+  /// True once a memory stop left the state unable to recover: even after a full collection
+  /// it still holds 90 % or more of its memory limit (the script keeps the data reachable).
+  /// The plugin reports that as fatal, so its supervisor restarts it with a fresh state.
+  bool unrecoverable() const { return unrecoverable_; }
+
   /// How many invocations wait on call_plugin.
   std::size_t waiting() const { return suspended_.size(); }
 
@@ -91,6 +96,7 @@ private:
   const bool* starting_ = nullptr;    ///< set while a new invocation decodes its input
   std::uint64_t memory_stops_ = 0;
   bool collect_after_failure_ = false; ///< a memory stop: collect once the coroutine is dropped
+  bool unrecoverable_ = false;
 };
 
 } // namespace troupe::lua
