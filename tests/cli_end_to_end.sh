@@ -126,6 +126,81 @@ node=0
 out=$("$T" list --node "127.0.0.1:$port" 2>/dev/null); rc=$?
 check_rc StoppedNodeIsUnreachable 2 $rc
 
+# Supervision: [[groups]] in the config, a crash answered and restarted, `troupe events`.
+cat > "$work/hoarder.lua" <<'LUA'
+count = 0
+hoard = {}
+function execute(x)
+  if x == "hoard" then while true do hoard[#hoard + 1] = {} end end
+  count = count + 1
+  return count
+end
+function snapshot() return count end
+function restore(n) count = n end
+LUA
+cat > "$work/supervised.toml" <<TOML
+[[groups]]
+name = "scripts"
+strategy = "one_for_one"
+backoff_min_ms = 0
+max_restarts = 3
+within_ms = 60000
+
+[[plugins]]
+id = "hoarder"
+script = "hoarder.lua"
+group = "scripts"
+[plugins.limits]
+memory = 2000000
+TOML
+out=$(printf '"a"\n"b"\n"hoard"\n"c"\n' | "$T" exec hoarder -c "$work/supervised.toml" 2>/dev/null)
+check CrashIsAnsweredCrashed '"code":"crashed"' "$out"
+check CrashNamesTheReason 'the Lua state cannot recover' "$out"
+check RestartedPluginKeepsItsSnapshot '{"ok":3}' "$(printf '%s\n' "$out" | tail -1)"
+
+cat > "$work/bad-group.toml" <<TOML
+[[groups]]
+name = "g"
+stratgy = "one_for_all"
+TOML
+out=$("$T" list -c "$work/bad-group.toml" 2>&1); rc=$?
+check_rc UnknownGroupKeyExitsTwo 2 $rc
+check UnknownGroupKeyIsNamed "unknown key 'stratgy' in [[groups]]" "$out"
+cat > "$work/orphan.toml" <<TOML
+[[plugins]]
+id = "echo"
+group = "nowhere"
+TOML
+out=$("$T" list -c "$work/orphan.toml" 2>&1); rc=$?
+check_rc UndefinedGroupExitsTwo 2 $rc
+check UndefinedGroupIsNamed "its group 'nowhere' is not defined" "$out"
+cat > "$work/bad-strategy.toml" <<TOML
+[[groups]]
+name = "g"
+strategy = "all_for_one"
+TOML
+out=$("$T" list -c "$work/bad-strategy.toml" 2>&1)
+check BadStrategyListsTheChoices "one_for_one, one_for_all, rest_for_one" "$out"
+
+port=$(( 30000 + RANDOM % 20000 ))
+"$T" --log-level info run "$work/supervised.toml" --port "$port" 2> "$work/snode.log" &
+node=$!
+for _ in $(seq 200); do grep -q serving "$work/snode.log" 2>/dev/null && break; sleep 0.05; done
+"$T" --log-level info events --node "127.0.0.1:$port" --count 2 --for 30 --json \
+  > "$work/events.out" 2> "$work/events.log" &
+events=$!
+for _ in $(seq 200); do grep -q listening "$work/events.log" 2>/dev/null && break; sleep 0.05; done
+out=$("$T" exec hoarder '"hoard"' --node "127.0.0.1:$port" 2>/dev/null); rc=$?
+check_rc RemoteCrashExitsOne 1 $rc
+check RemoteCrashIsCrashed '"code":"crashed"' "$out"
+wait $events
+check EventsPrintsTheCrash '"kind":"crashed","plugin":"hoarder"' "$(cat "$work/events.out")"
+check EventsPrintsTheRestart '"kind":"restarted","plugin":"hoarder"' "$(cat "$work/events.out")"
+out=$("$T" stats hoarder --node "127.0.0.1:$port" 2>/dev/null)
+check StatsCountRestarts '"restarts": 1' "$out"
+kill -INT $node; wait $node
+node=0
+
 # The example Lua plugins in scripts/, run with exec --script.
 scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")/../scripts" && pwd)
 facts='{"customer":{"tier":"gold","verified":true},"order":{"total":250,"items":12,"coupon":"SAVE5"}}'
