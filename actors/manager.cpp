@@ -266,10 +266,20 @@ void manager_impl::on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expec
   auto promise = std::move(i->second);
   e->in_flight.erase(i);
   ++e->answers;
-  if (out)
+  if (out) {
     promise.deliver(std::move(*out));
-  else
-    promise.deliver(with_plugin(std::move(out.error()), e->config.id));
+    return;
+  }
+  // A host that crashes answers the call that crashed it first: act on that at once, so that a
+  // request the caller sends next already finds the plugin restarting.
+  const auto& err = out.error();
+  std::string crash_reason;
+  if (is_troupe_error(err) && err.code() == static_cast<std::uint8_t>(errc::crashed)
+      && plugin_of(err) == e->config.id && e->status == entry_status::up)
+    crash_reason = detail_of(err);
+  promise.deliver(with_plugin(std::move(out.error()), e->config.id));
+  if (!crash_reason.empty())
+    on_crash(e, crash_reason, true, false);
 }
 
 /// Sends `op` to one plugin; calls on_done with its new state or the error. After a load the

@@ -331,6 +331,8 @@ void manager_impl::check_health(const entry_ptr& e) {
   request(handle, timeout, health_atom::value).then(
     [this, e, handle](plugin_health& h) { on_health_answer(e, handle, h.healthy, h.detail); },
     [this, e, handle](caf::error& err) {
+      if (err == caf::sec::request_receiver_down)
+        return; // the actor died: its down message deals with that
       on_health_answer(e, handle, false, "no answer to the health check: " + describe(err));
     });
 }

@@ -56,6 +56,16 @@ node=$!
 trap 'kill -INT $node 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q serving /tmp/troupe-demo-node.log 2>/dev/null && break; sleep 0.05; done
 for i in 1 2 3; do "$T" exec echo "{\"request\":$i}" --node "127.0.0.1:$port"; done
+
+say "Supervision: a script crashes, is restarted, and keeps its state" "troupe events --node ... & troupe exec tally '{\"op\":\"leak\"}' --node ..."
+"$T" --log-level info events --node "127.0.0.1:$port" --count 2 --for 20 2> /tmp/troupe-demo-events.log &
+events=$!
+for _ in $(seq 100); do grep -q listening /tmp/troupe-demo-events.log 2>/dev/null && break; sleep 0.05; done
+"$T" exec tally '{"op":"add","key":"deploys","by":41}' --node "127.0.0.1:$port"
+"$T" exec tally '{"op":"leak"}' --node "127.0.0.1:$port" 2>/dev/null || echo "(exit code $?)"
+wait $events
+"$T" exec tally '{"op":"add","key":"deploys"}' --node "127.0.0.1:$port"
+"$T" stats tally --node "127.0.0.1:$port" | grep -E '"(id|restarts|state)"'
 "$T" stats echo --node "127.0.0.1:$port"
 "$T" health --node "127.0.0.1:$port" | grep -E '"(id|healthy)"'
 kill -INT $node

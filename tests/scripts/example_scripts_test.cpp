@@ -714,3 +714,37 @@ TEST_F(Scripts, OrderProcessorToolsWithSchemas) {
 
 } // namespace
 } // namespace troupe::test
+
+namespace troupe::test {
+namespace {
+
+// -- tally: state kept across a crash ------------------------------------------------------------
+
+TEST_F(Scripts, TallyCountsPerKeyAndListsTheTop) {
+  start("tally", "tally.lua");
+  EXPECT_EQ(ok("tally", R"({"op":"add","key":"a"})"), 1);
+  EXPECT_EQ(ok("tally", R"({"op":"add","key":"b","by":5})"), 5);
+  EXPECT_EQ(ok("tally", R"({"op":"add","key":"a","by":2})"), 3);
+  EXPECT_EQ(ok("tally", R"({"op":"get","key":"zzz"})"), 0);
+  EXPECT_EQ(ok("tally", R"({"op":"top","n":2})"),
+            json::parse(R"([{"count":5,"key":"b"},{"count":3,"key":"a"}])"));
+  auto bad = exec("tally", R"({"op":"add","key":"a","by":1.5})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(describe(bad.error()).find("'by' must be an integer"), std::string::npos);
+}
+
+TEST_F(Scripts, TallyLeakCrashesItAndTheRestartKeepsTheCounts) {
+  start("tally", "tally.lua", {{"limit.memory", "2000000"}});
+  EXPECT_EQ(ok("tally", R"({"op":"add","key":"deploys","by":41})"), 41);
+  auto leak = exec("tally", R"({"op":"leak"})");
+  ASSERT_FALSE(leak);
+  EXPECT_EQ(leak.error().code(), static_cast<std::uint8_t>(errc::crashed)) << describe(leak.error());
+  // The manager holds this request until the new instance serves; the counts were restored.
+  EXPECT_EQ(ok("tally", R"({"op":"add","key":"deploys"})"), 42);
+  auto st = rt.stats("tally");
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->restarts, 1u);
+}
+
+} // namespace
+} // namespace troupe::test
