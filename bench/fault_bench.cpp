@@ -48,46 +48,15 @@
 #include "messages/msgpack_codec.hpp"
 #include "messages/registration.hpp"
 #include "messages/runtime_event.hpp"
+#include "flaky_plugin.hpp"
 #include "plugins/api/plugin.hpp"
 
 namespace {
 
 using deadline_atom = caf::atom_constant<caf::atom("fb_dline")>;
 
-/// The payload that makes a flaky plugin crash.
-const troupe::payload& crash_payload() {
-  static const troupe::payload p = troupe::pack(std::string("crash"));
-  return p;
-}
-
-/// Echoes its input; crashes on "crash" (throws and returns fatal by turns, counted over every
-/// instance, since a restarted instance starts afresh).
-class flaky final : public troupe::plugin {
-public:
-  troupe::plugin_metadata metadata() const override {
-    troupe::plugin_metadata m;
-    m.id = "flaky";
-    m.name = "Flaky";
-    m.version = "1.0.0";
-    m.description = "Echoes its input; crashes on \"crash\"";
-    m.type = {troupe::plugin_kind::custom, "bench"};
-    return m;
-  }
-
-  caf::expected<troupe::payload> execute(troupe::plugin_context& ctx,
-                                         const troupe::payload& input) override {
-    if (input.bytes == crash_payload().bytes) {
-      if (crashes_.fetch_add(1, std::memory_order_relaxed) % 2 == 0)
-        throw std::runtime_error("flaky: asked to crash (throw)");
-      return troupe::make_error(troupe::errc::fatal, ctx.plugin_id(),
-                                "flaky: asked to crash (fatal)");
-    }
-    return input;
-  }
-
-private:
-  static inline std::atomic<std::uint64_t> crashes_{0};
-};
+using troupe::bench::crash_payload;
+using troupe::bench::flaky;
 
 struct options {
   std::uint64_t requests = 1000000;
@@ -230,20 +199,7 @@ int main(int argc, char** argv) {
   troupe::register_types(cfg);
   caf::actor_system sys{cfg};
 
-  troupe::group_spec root;
-  root.name = troupe::root_group;
-  root.strategy = troupe::restart_strategy::one_for_one;
-  root.intensity.max_restarts = 1000000;
-  root.intensity.within = std::chrono::milliseconds{1000};
-  root.backoff.min = std::chrono::milliseconds{0};
-  root.queue.fail_fast = false;
-  root.queue.capacity = 100000;
-  root.queue.timeout = std::chrono::milliseconds{10000};
-  root.health.interval = std::chrono::milliseconds{0};
-  root.watchdog = std::chrono::milliseconds{0};
-  troupe::runtime_options ropts;
-  ropts.manager.supervision.groups = {root};
-  ropts.builtin_plugins = false;
+  auto ropts = troupe::bench::immediate_restart_options(100000);
   if (auto err = troupe::validate(ropts.manager.supervision)) {
     std::fprintf(stderr, "fault_bench: supervision config: %s\n", troupe::describe(err).c_str());
     return 2;

@@ -1,0 +1,441 @@
+// bench/restart_latency: how soon a crashed plugin serves again. The guide's target: "a restarted
+// plugin answers within 25 us of its crash (plus any configured backoff)".
+//
+// A runtime with supervised plugins: "flaky" (a small native class defined here, as in
+// fault_bench: it echoes its input and crashes on "crash", by throwing and by returning
+// errc::fatal by turns) and, unless --no-lua, "flaky_lua" (a Lua script this bench writes into a
+// temp dir and adds with rt.add_lua; on "crash" it fills its state up to its 2 MiB memory limit
+// and keeps what it filled, which leaves the state unrecoverable: a fatal error). Supervision:
+// the root group, one_for_one, backoff min 0 (every restart immediate), an intensity that never
+// escalates, a deep request queue (not fail-fast), no watchdog, no health checks.
+//
+// For each plugin, one event-based driver actor talks to rt.manager() (requests without timeout):
+//   plain:   sends execute "ping" and waits for the answer, K times (after W warm-up pings);
+//            records each round trip.
+//   restart: sends execute "crash"; in the handler of its crashed error it takes t0 and at once
+//            sends execute "ping", which the manager holds while the plugin restarts and the new
+//            instance serves; at the ping's answer t1; records t1 - t0. K times (after W / 10
+//            warm-up cycles). Should the ping reach the manager before it has seen the old
+//            actor go down, the ping is answered crashed too: it is sent again (t0 kept) and
+//            counted as raced.
+//   serving_again: the manager's own figure, parsed from the detail of the `restarted` events
+//            (rt.subscribe): from the manager seeing the old actor down to the new one up, before
+//            the held ping is forwarded.
+//
+// Prints, one per line: iterations (K), then for each plugin and each of plain_roundtrip_us,
+// restart_roundtrip_us and serving_again_us its median, p90, p99 and max in microseconds, the
+// ratio of the restart and plain medians, and the raced pings.
+//
+// Exit status: 1 if a request failed otherwise than expected, a restarted event is missing or the
+// deadline (300 s per plugin) passed; else 0 (2 for a bad command line or a setup failure).
+//
+// Usage: restart_latency [--iterations K] [--warmup W] [--no-lua]
+//   defaults: K = 2000, W = 200. Logging is set to errors only (every crash would otherwise log
+//   warnings).
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/runtime.hpp"
+#include "actors/supervision/supervision_spec.hpp"
+#include "messages/errors.hpp"
+#include "messages/manager_protocol.hpp"
+#include "messages/msgpack_codec.hpp"
+#include "messages/registration.hpp"
+#include "messages/runtime_event.hpp"
+#include "flaky_plugin.hpp"
+#include "plugins/api/plugin.hpp"
+
+namespace {
+
+using deadline_atom = caf::atom_constant<caf::atom("rl_dline")>;
+using clock_type = std::chrono::steady_clock;
+
+const troupe::payload& ping_payload() {
+  static const troupe::payload p = troupe::pack(std::string("ping"));
+  return p;
+}
+
+using troupe::bench::crash_payload;
+using troupe::bench::flaky;
+
+/// Echoes its input; on "crash" keeps filling its state until the memory limit stops it. What it
+/// filled stays referenced, so the state cannot recover and the plugin crashes (errc::fatal).
+const char* const flaky_lua_script = R"(plugin_name = "flaky_lua"
+plugin_version = "1.0.0"
+
+local hog
+
+function execute(input)
+  if input == "crash" then
+    hog = {}
+    local i = 0
+    while true do
+      i = i + 1
+      hog[i] = string.rep("x", 1024) .. i
+    end
+  end
+  return input
+end
+)";
+
+struct options {
+  std::size_t iterations = 2000;
+  std::size_t warmup = 200;
+  bool lua = true;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "restart_latency: %s\nusage: restart_latency [--iterations K] [--warmup W] "
+               "[--no-lua]\n",
+               why);
+  std::exit(2);
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--no-lua") {
+      o.lua = false;
+      continue;
+    }
+    if (i + 1 >= argc)
+      usage(("missing value after " + arg).c_str());
+    std::string value = argv[++i];
+    try {
+      if (arg == "--iterations")
+        o.iterations = std::stoul(value);
+      else if (arg == "--warmup")
+        o.warmup = std::stoul(value);
+      else
+        usage(("unknown option " + arg).c_str());
+    } catch (const std::logic_error&) {
+      usage(("bad value for " + arg + ": " + value).c_str());
+    }
+  }
+  if (o.iterations == 0)
+    usage("iterations must be > 0");
+  return o;
+}
+
+/// What one driver measured, in microseconds.
+struct samples {
+  std::vector<double> plain;
+  std::vector<double> restart;
+  std::uint64_t raced = 0;
+  std::uint64_t failures = 0; ///< Answers other than the expected ones.
+  std::size_t crash_cycles = 0; ///< Including the warm-up ones: the restarts to expect.
+  bool deadline_hit = false;
+};
+
+/// The driver's state, shared by its handlers (all run in the driver actor, one at a time).
+struct driver_state {
+  std::string id;
+  std::size_t iterations = 0;
+  std::size_t warmup_pings = 0;
+  std::size_t warmup_crashes = 0;
+  std::size_t pings_done = 0;
+  std::size_t cycles_done = 0;
+  samples s;
+  std::promise<samples>* done = nullptr;
+  bool reported = false;
+};
+
+using state_ptr = std::shared_ptr<driver_state>;
+
+double micros(clock_type::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
+
+bool is_crashed(const caf::error& err) {
+  return troupe::is_troupe_error(err)
+         && err.code() == static_cast<std::uint8_t>(troupe::errc::crashed);
+}
+
+void finish(caf::event_based_actor* self, const state_ptr& st, bool deadline) {
+  if (st->reported)
+    return;
+  st->reported = true;
+  st->s.deadline_hit = deadline;
+  st->done->set_value(std::move(st->s));
+  self->quit();
+}
+
+void failed(caf::event_based_actor* self, const state_ptr& st, const std::string& what) {
+  ++st->s.failures;
+  std::fprintf(stderr, "restart_latency: %s: %s\n", st->id.c_str(), what.c_str());
+  finish(self, st, false);
+}
+
+void crash_cycle(caf::event_based_actor* self, const troupe::manager_actor& manager,
+                 const state_ptr& st);
+
+/// The ping after a crash: answered by the restarted instance.
+void ping_after_crash(caf::event_based_actor* self, const troupe::manager_actor& manager,
+                      const state_ptr& st, clock_type::time_point t0) {
+  self->request(manager, caf::infinite, troupe::execute_atom::value, st->id, ping_payload())
+    .then(
+      [self, manager, st, t0](troupe::payload& out) {
+        auto t1 = clock_type::now();
+        if (out != ping_payload()) {
+          failed(self, st, "wrong answer to the ping after a crash");
+          return;
+        }
+        if (st->cycles_done++ >= st->warmup_crashes)
+          st->s.restart.push_back(micros(t1 - t0));
+        crash_cycle(self, manager, st);
+      },
+      [self, manager, st, t0](caf::error& err) {
+        if (is_crashed(err)) { // reached the old actor before the manager saw it go down
+          ++st->s.raced;
+          ping_after_crash(self, manager, st, t0);
+          return;
+        }
+        failed(self, st, "ping after a crash: " + troupe::describe(err));
+      });
+}
+
+void crash_cycle(caf::event_based_actor* self, const troupe::manager_actor& manager,
+                 const state_ptr& st) {
+  if (st->reported)
+    return;
+  if (st->cycles_done == st->warmup_crashes + st->iterations) {
+    finish(self, st, false);
+    return;
+  }
+  ++st->s.crash_cycles;
+  self->request(manager, caf::infinite, troupe::execute_atom::value, st->id, crash_payload())
+    .then(
+      [self, st](troupe::payload&) { failed(self, st, "\"crash\" was answered, not crashed"); },
+      [self, manager, st](caf::error& err) {
+        if (!is_crashed(err)) {
+          failed(self, st, "crash: " + troupe::describe(err));
+          return;
+        }
+        auto t0 = clock_type::now();
+        ping_after_crash(self, manager, st, t0);
+      });
+}
+
+/// Plain pings (warm-up first), then the crash cycles.
+void plain_ping(caf::event_based_actor* self, const troupe::manager_actor& manager,
+                const state_ptr& st) {
+  if (st->reported)
+    return;
+  if (st->pings_done == st->warmup_pings + st->iterations) {
+    crash_cycle(self, manager, st);
+    return;
+  }
+  auto t0 = clock_type::now();
+  self->request(manager, caf::infinite, troupe::execute_atom::value, st->id, ping_payload())
+    .then(
+      [self, manager, st, t0](troupe::payload& out) {
+        auto t1 = clock_type::now();
+        if (out != ping_payload()) {
+          failed(self, st, "wrong answer to a plain ping");
+          return;
+        }
+        if (st->pings_done++ >= st->warmup_pings)
+          st->s.plain.push_back(micros(t1 - t0));
+        plain_ping(self, manager, st);
+      },
+      [self, st](caf::error& err) { failed(self, st, "plain ping: " + troupe::describe(err)); });
+}
+
+samples drive(caf::actor_system& sys, const troupe::manager_actor& manager, const std::string& id,
+              const options& opts) {
+  std::promise<samples> done;
+  auto result = done.get_future();
+  sys.spawn([&done, &opts, id, manager](caf::event_based_actor* self) -> caf::behavior {
+    auto st = std::make_shared<driver_state>();
+    st->id = id;
+    st->iterations = opts.iterations;
+    st->warmup_pings = opts.warmup;
+    st->warmup_crashes = opts.warmup / 10;
+    st->done = &done;
+    self->delayed_send(self, std::chrono::seconds(300), deadline_atom::value);
+    plain_ping(self, manager, st);
+    return {[self, st](deadline_atom) { finish(self, st, true); }};
+  });
+  return result.get();
+}
+
+/// The "serving again N us" figures of the restarted events, per plugin, in order.
+class serving_again_log {
+public:
+  void on_event(const troupe::runtime_event& ev) {
+    if (ev.kind != troupe::event_kind::restarted)
+      return;
+    static const std::string prefix = "serving again ";
+    double us = -1;
+    if (ev.detail.compare(0, prefix.size(), prefix) == 0)
+      us = std::strtod(ev.detail.c_str() + prefix.size(), nullptr);
+    std::lock_guard<std::mutex> guard{mtx_};
+    figures_[ev.plugin].push_back(us);
+  }
+
+  std::size_t count(const std::string& id) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return figures_[id].size();
+  }
+
+  std::vector<double> of(const std::string& id) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return figures_[id];
+  }
+
+private:
+  std::mutex mtx_;
+  std::map<std::string, std::vector<double>> figures_;
+};
+
+/// The nearest-rank percentile of sorted `xs` (p in (0, 1]).
+double percentile(const std::vector<double>& xs, double p) {
+  if (xs.empty())
+    return 0;
+  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(xs.size())));
+  return xs[std::clamp<std::size_t>(rank, 1, xs.size()) - 1];
+}
+
+double print_figures(const std::string& name, std::vector<double> xs) {
+  std::sort(xs.begin(), xs.end());
+  std::printf("%-38s %10.1f\n", (name + ".median").c_str(), percentile(xs, 0.5));
+  std::printf("%-38s %10.1f\n", (name + ".p90").c_str(), percentile(xs, 0.9));
+  std::printf("%-38s %10.1f\n", (name + ".p99").c_str(), percentile(xs, 0.99));
+  std::printf("%-38s %10.1f\n", (name + ".max").c_str(), xs.empty() ? 0.0 : xs.back());
+  return percentile(xs, 0.5);
+}
+
+/// Measures one plugin and prints its figures; false if something went wrong.
+bool measure(caf::actor_system& sys, troupe::runtime& rt, serving_again_log& log,
+             const std::string& id, const std::string& label, const options& opts) {
+  auto s = drive(sys, rt.manager(), id, opts);
+  // The restarted events reach the subscriber asynchronously: wait for the last ones (untimed).
+  for (int i = 0; i < 500 && log.count(id) < s.crash_cycles; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto events = log.of(id);
+  bool ok = s.failures == 0 && !s.deadline_hit && events.size() == s.crash_cycles
+            && s.restart.size() == opts.iterations;
+  // Drop the warm-up cycles' events (events of one plugin arrive in order).
+  auto warm = std::min(events.size(), s.crash_cycles - s.restart.size());
+  std::vector<double> serving(events.begin() + static_cast<std::ptrdiff_t>(warm), events.end());
+  auto plain = print_figures(label + ".plain_roundtrip_us", s.plain);
+  auto restart = print_figures(label + ".restart_roundtrip_us", s.restart);
+  print_figures(label + ".serving_again_us", serving);
+  std::printf("%-38s %10.1f\n", (label + ".restart_over_plain").c_str(),
+              plain > 0 ? restart / plain : 0.0);
+  std::printf("%-38s %10llu\n", (label + ".raced_pings").c_str(),
+              static_cast<unsigned long long>(s.raced));
+  if (events.size() != s.crash_cycles)
+    std::printf("(%s: %zu restarted events for %zu crashes)\n", label.c_str(), events.size(),
+                s.crash_cycles);
+  if (s.deadline_hit)
+    std::printf("(%s: deadline of 300 s reached)\n", label.c_str());
+  std::fflush(stdout);
+  return ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto opts = parse(argc, argv);
+  spdlog::set_level(spdlog::level::err);
+
+  caf::actor_system_config cfg;
+  troupe::register_types(cfg);
+  caf::actor_system sys{cfg};
+
+  auto ropts = troupe::bench::immediate_restart_options(1024);
+  if (auto err = troupe::validate(ropts.manager.supervision)) {
+    std::fprintf(stderr, "restart_latency: supervision config: %s\n",
+                 troupe::describe(err).c_str());
+    return 2;
+  }
+
+  // The Lua script goes into a temp dir of its own, removed at the end.
+  std::filesystem::path dir;
+  if (opts.lua) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "restart_latency.XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      std::fprintf(stderr, "restart_latency: cannot make a temp dir\n");
+      return 2;
+    }
+    dir = tmpl;
+    std::ofstream out(dir / "flaky_lua.lua");
+    out << flaky_lua_script;
+    if (!out) {
+      std::fprintf(stderr, "restart_latency: cannot write the Lua script\n");
+      return 2;
+    }
+  }
+  struct remove_dir {
+    std::filesystem::path dir;
+    ~remove_dir() {
+      std::error_code ignored;
+      if (!dir.empty())
+        std::filesystem::remove_all(dir, ignored);
+    }
+  } cleanup{dir};
+
+  bool ok = true;
+  {
+    troupe::runtime rt{sys, ropts};
+    serving_again_log log;
+    rt.subscribe([&log](const troupe::runtime_event& ev) { log.on_event(ev); });
+
+    troupe::plugin_config native_cfg;
+    native_cfg.id = "flaky";
+    troupe::plugin_factory factory = []() -> caf::expected<std::unique_ptr<troupe::plugin>> {
+      return std::unique_ptr<troupe::plugin>(std::make_unique<flaky>());
+    };
+    if (auto md = rt.add(native_cfg, factory); !md) {
+      std::fprintf(stderr, "restart_latency: add flaky: %s\n",
+                   troupe::describe(md.error()).c_str());
+      return 2;
+    }
+    if (opts.lua) {
+      troupe::plugin_config lua_cfg;
+      lua_cfg.id = "flaky_lua";
+      lua_cfg.settings["limit.memory"] = "2M";
+      if (auto md = rt.add_lua(lua_cfg, (dir / "flaky_lua.lua").string()); !md) {
+        std::fprintf(stderr, "restart_latency: add flaky_lua: %s\n",
+                     troupe::describe(md.error()).c_str());
+        return 2;
+      }
+    }
+    if (auto started = rt.start_all(); !started) {
+      std::fprintf(stderr, "restart_latency: start_all: %s\n",
+                   troupe::describe(started.error()).c_str());
+      return 2;
+    }
+
+    std::printf("%-38s %10zu\n", "iterations", opts.iterations);
+    ok = measure(sys, rt, log, "flaky", "native", opts) && ok;
+    if (opts.lua)
+      ok = measure(sys, rt, log, "flaky_lua", "lua", opts) && ok;
+  }
+  return ok ? 0 : 1;
+}
