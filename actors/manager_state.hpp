@@ -57,6 +57,7 @@ struct entry {
   std::deque<held_call> held;
   std::uint64_t restart_batch = 0; ///< The pending restart that brings it back.
   caf::actor_clock::time_point down_since;
+  caf::actor_clock::time_point bring_up_since; ///< When its new actor was spawned.
   std::size_t attempt = 0;
   std::chrono::nanoseconds backoff{0};
   // Health checks.

@@ -184,6 +184,7 @@ void manager_impl::restart_next(std::shared_ptr<std::vector<std::string>> ids, s
       continue;
     }
     e->handle = *host;
+    e->bring_up_since = clock().now();
     monitor(*host);
     auto handle = *host;
     bring_up(e, steps_back_to(e->reached), 0,
@@ -213,11 +214,13 @@ void manager_impl::bring_up(const entry_ptr& e, std::vector<lifecycle_op> steps,
     bring_up(e, steps, index + 1, done);
   };
   auto on_error = [done](caf::error& err) { done(std::move(err)); };
+  // No per-step timeout (each costs a wake-up of CAF's clock thread on the restart path): the
+  // tick checks the whole bring-up against lifecycle_timeout instead.
   with_lifecycle_atom(steps[index], [&](auto atom) {
     if constexpr (std::is_same<decltype(atom), load_atom>::value)
-      request(handle, opts_.lifecycle_timeout, atom, e->config).then(on_state, on_error);
+      request(handle, caf::infinite, atom, e->config).then(on_state, on_error);
     else
-      request(handle, opts_.lifecycle_timeout, atom).then(on_state, on_error);
+      request(handle, caf::infinite, atom).then(on_state, on_error);
   });
 }
 
@@ -291,8 +294,12 @@ void manager_impl::on_tick() {
   for (const auto& [id, e] : entries_)
     all.push_back(e);
   for (const auto& e : all) {
-    if (e->status == entry_status::restarting)
+    if (e->status == entry_status::restarting) {
       expire_held(e, now);
+      if (e->handle && now - e->bring_up_since >= opts_.lifecycle_timeout)
+        on_crash(e, "restart did not finish within " + ms_text(opts_.lifecycle_timeout), true,
+                 true);
+    }
     if (e->status != entry_status::up || !e->handle)
       continue;
     check_watchdog(e, now);
@@ -376,16 +383,19 @@ void manager_impl::emit(event_kind kind, const std::string& plugin, std::string 
   ev.attempt = static_cast<std::uint32_t>(attempt);
   ev.delay_ms = std::chrono::duration_cast<std::chrono::milliseconds>(delay).count();
   ev.time_ms = now_ms();
+  auto level = spdlog::level::info;
   switch (kind) {
     case event_kind::escalated:
     case event_kind::gave_up:
     case event_kind::crashed:
     case event_kind::restart_failed:
-      spdlog::warn("event: {}", describe(ev));
+      level = spdlog::level::warn;
       break;
     default:
-      spdlog::info("event: {}", describe(ev));
+      break;
   }
+  if (spdlog::should_log(level))
+    spdlog::log(level, "event: {}", describe(ev));
   for (const auto& s : subscribers_)
     anon_send(s, event_atom::value, ev);
 }
