@@ -31,6 +31,10 @@ caf::expected<T> client::ask(const std::string& about, Ts&&... xs) {
   return result;
 }
 
+caf::expected<plugin_metadata> client::reload(const std::string& id) {
+  return ask<plugin_metadata>(id, reload_atom::value, id);
+}
+
 caf::error client::subscribe(const caf::actor& who) {
   auto ok = ask<bool>("", subscribe_atom::value, who);
   if (!ok)

@@ -59,6 +59,10 @@ public:
   /// Registers an already spawned plugin actor (local or remote).
   caf::expected<plugin_metadata> register_plugin(plugin_config cfg, plugin_actor handle);
 
+  /// Reloads plugin `id`'s code (see manager_actor's reload); the new metadata, or why the old
+  /// version still serves.
+  caf::expected<plugin_metadata> reload(const std::string& id);
+
   /// Has the manager send `who` every later event as (event_atom, runtime_event).
   caf::error subscribe(const caf::actor& who);
 

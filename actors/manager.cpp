@@ -46,7 +46,9 @@ bool shutting_down(lifecycle_op op) {
 
 /// The state a plugin that is not up reports in lists and stats.
 plugin_state state_when_down(const entry& e) {
-  auto what = e.status == entry_status::restarting ? "restarting: " : "stopped for good: ";
+  auto what = e.status == entry_status::restarting ? "restarting: "
+              : e.status == entry_status::swapping ? "reloading: "
+                                                   : "stopped for good: ";
   return {state_code::error, what + e.down_reason};
 }
 
@@ -129,9 +131,12 @@ manager_impl::behavior_type manager_impl::make_behavior() {
           return s;
         },
         [this, promise](std::vector<plugin_stats> all) mutable {
-          for (auto& s : all)
-            if (auto i = entries_.find(s.id); i != entries_.end())
+          for (auto& s : all) {
+            if (auto i = entries_.find(s.id); i != entries_.end()) {
               s.restarts = i->second->restarts;
+              s.reloads = i->second->reloads;
+            }
+          }
           promise.deliver(std::move(all));
         });
       return promise;
@@ -144,6 +149,7 @@ manager_impl::behavior_type manager_impl::make_behavior() {
       return (*e)->metadata;
     },
     [this](subscribe_atom, caf::actor& who) { return subscribe(std::move(who)); },
+    [this](reload_atom, const std::string& id) { return reload(id); },
     [this](tick_atom) { on_tick(); },
     [this](restart_atom, std::uint64_t batch) { run_batch(batch); },
   };
@@ -224,6 +230,7 @@ caf::result<payload> manager_impl::route(const std::string& id, routed_call call
       forward(e, std::move(call));
       break;
     case entry_status::restarting:
+    case entry_status::swapping:
       hold(e, std::move(call));
       break;
     case entry_status::failed:
@@ -266,6 +273,11 @@ void manager_impl::on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expec
   auto promise = std::move(i->second);
   e->in_flight.erase(i);
   ++e->answers;
+  if (e->status == entry_status::swapping && e->in_flight.empty() && e->on_drained) {
+    auto drained = std::move(e->on_drained);
+    e->on_drained = nullptr;
+    drained(); // a reload waited for this: it swaps before the answer below goes out
+  }
   if (out) {
     promise.deliver(std::move(*out));
     return;
@@ -409,6 +421,7 @@ caf::result<plugin_stats> manager_impl::stats_of(const std::string& id) {
   plugin_stats down;
   down.id = id;
   down.restarts = e->restarts;
+  down.reloads = e->reloads;
   if (e->status != entry_status::up) {
     down.state = state_when_down(*e);
     return down;
@@ -417,6 +430,7 @@ caf::result<plugin_stats> manager_impl::stats_of(const std::string& id) {
   request(e->handle, opts_.query_timeout, stats_atom::value).then(
     [e, promise](plugin_stats& s) mutable {
       s.restarts = e->restarts;
+      s.reloads = e->reloads;
       promise.deliver(std::move(s));
     },
     [id, promise](caf::error& err) mutable { promise.deliver(with_plugin(std::move(err), id)); });
@@ -472,7 +486,7 @@ caf::typed_response_promise<payload> manager_impl::call_tool(std::string name, p
     routed_call call{routed_call::kind::tool, matches.front().name, std::move(args), promise};
     if ((*e)->status == entry_status::up)
       forward(*e, std::move(call));
-    else if ((*e)->status == entry_status::restarting)
+    else if ((*e)->status == entry_status::restarting || (*e)->status == entry_status::swapping)
       hold(*e, std::move(call));
     else
       promise.deliver(make_error(errc::unavailable, (*e)->config.id,

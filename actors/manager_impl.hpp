@@ -71,6 +71,19 @@ private:
                     std::uint64_t batch);
   void bring_up(const entry_ptr& e, std::vector<lifecycle_op> steps, std::size_t index,
                 std::function<void(caf::error)> done);
+  /// Sends `steps` one after the other to `handle` (load carries `cfg`); `done` gets the first
+  /// error or none.
+  void step_through(plugin_actor handle, plugin_config cfg, std::vector<lifecycle_op> steps,
+                    std::size_t index, std::function<void(caf::error)> done);
+
+  // -- reload (manager_reload.cpp) ---------------------------------------------------------------
+
+  caf::result<plugin_metadata> reload(const std::string& id);
+  void swap_in(const entry_ptr& e, plugin_actor fresh, plugin_metadata fresh_md,
+               caf::actor_clock::time_point started,
+               caf::typed_response_promise<plugin_metadata> promise);
+  void reload_failed(const entry_ptr& e, const plugin_actor& fresh, const caf::error& err,
+                     caf::typed_response_promise<plugin_metadata> promise);
   void back_up(const entry_ptr& e);
   void give_up(const entry_ptr& e, const std::string& reason);
   void hold(const entry_ptr& e, routed_call call);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -34,6 +35,7 @@ struct held_call {
 enum class entry_status : std::uint8_t {
   up,         ///< Its actor is alive and gets requests.
   restarting, ///< It crashed or was stopped with a sibling; requests are held or fail fast.
+  swapping,   ///< A reload waits for its calls in flight to finish; requests are held.
   failed,     ///< It will not come back (temporary, or its supervisor gave up).
 };
 
@@ -65,6 +67,11 @@ struct entry {
   bool healthy = true;
   std::size_t health_failures = 0;
   std::uint64_t restarts = 0;
+  // Reloads.
+  bool reloading = false;
+  std::uint64_t reloads = 0;
+  std::size_t reload_failures = 0;        ///< In a row.
+  std::function<void()> on_drained;       ///< Called once in_flight empties while swapping.
 };
 
 using entry_ptr = std::shared_ptr<entry>;

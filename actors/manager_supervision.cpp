@@ -82,6 +82,11 @@ void manager_impl::take_down(const entry_ptr& e, const std::string& why, bool ki
   e->health_pending = false;
   e->health_failures = 0;
   e->healthy = true;
+  if (e->on_drained) { // a reload waited for calls that were just answered: let it fail
+    auto drained = std::move(e->on_drained);
+    e->on_drained = nullptr;
+    drained();
+  }
 }
 
 void manager_impl::on_crash(const entry_ptr& e, const std::string& reason, bool abnormal,
@@ -205,20 +210,25 @@ void manager_impl::restart_next(std::shared_ptr<std::vector<std::string>> ids, s
 
 void manager_impl::bring_up(const entry_ptr& e, std::vector<lifecycle_op> steps,
                             std::size_t index, std::function<void(caf::error)> done) {
+  step_through(e->handle, e->config, std::move(steps), index, std::move(done));
+}
+
+void manager_impl::step_through(plugin_actor handle, plugin_config cfg,
+                                std::vector<lifecycle_op> steps, std::size_t index,
+                                std::function<void(caf::error)> done) {
   if (index == steps.size()) {
     done({});
     return;
   }
-  auto handle = e->handle;
-  auto on_state = [this, e, steps, index, done](plugin_state&) {
-    bring_up(e, steps, index + 1, done);
+  auto on_state = [this, handle, cfg, steps, index, done](plugin_state&) {
+    step_through(handle, cfg, steps, index + 1, done);
   };
   auto on_error = [done](caf::error& err) { done(std::move(err)); };
   // No per-step timeout (each costs a wake-up of CAF's clock thread on the restart path): the
   // tick checks the whole bring-up against lifecycle_timeout instead.
   with_lifecycle_atom(steps[index], [&](auto atom) {
     if constexpr (std::is_same<decltype(atom), load_atom>::value)
-      request(handle, caf::infinite, atom, e->config).then(on_state, on_error);
+      request(handle, caf::infinite, atom, cfg).then(on_state, on_error);
     else
       request(handle, caf::infinite, atom).then(on_state, on_error);
   });

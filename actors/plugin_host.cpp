@@ -94,6 +94,10 @@ public:
       [this](function_atom, std::string& fn, payload& args) -> caf::result<payload> {
         return on_function(std::move(fn), std::move(args));
       },
+      [this](export_atom) -> caf::result<payload> { return on_export(); },
+      [this](import_atom, payload& state) -> caf::result<plugin_state> {
+        return on_import(std::move(state));
+      },
       [this](health_atom) { return on_health(); },
       [this](stats_atom) { return on_stats(); },
       [this](metadata_atom) { return current_metadata(); },
@@ -204,6 +208,26 @@ private:
       refresh_tools();
     if (op == lifecycle_op::stop)
       save_checkpoint();
+    return state_;
+  }
+
+  caf::result<payload> on_export() {
+    if (!context_ || state_.code == state_code::error || state_.code == state_code::unloaded)
+      return make_error(errc::invalid_state, id_, "cannot export state while " + to_string(state_));
+    auto state = guarded(id_, "checkpoint", [&]() -> caf::expected<payload> {
+      return impl_->checkpoint(*context_);
+    });
+    if (!state)
+      return crash_if_fatal(attribute(std::move(state.error()), id_));
+    return std::move(*state);
+  }
+
+  caf::result<plugin_state> on_import(payload state) {
+    if (!context_ || state_.code != state_code::loaded)
+      return make_error(errc::invalid_state, id_,
+                        "can import state only while Loaded, not " + to_string(state_));
+    if (auto err = guarded(id_, "restore", [&] { return impl_->restore(*context_, state); }))
+      return crash_if_fatal(attribute(std::move(err), id_));
     return state_;
   }
 

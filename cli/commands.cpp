@@ -196,6 +196,17 @@ int exec_plugin(const target& where, const std::string& plugin,
   return exit_ok;
 }
 
+int reload_plugin(const target& where, const std::string& plugin) {
+  auto s = open(where);
+  if (!s)
+    return report(s.error(), exit_usage);
+  auto md = (*s)->api().reload(plugin);
+  if (!md)
+    return report(md.error(), exit_failed);
+  std::cout << to_json(*md).dump(2) << std::endl;
+  return exit_ok;
+}
+
 int watch_events(const target& where, const events_options& opts) {
   // Block the signals before any CAF thread starts, so that only sigtimedwait below gets them.
   auto signals = termination_signals();

@@ -50,6 +50,10 @@ int list_tools(const target& where);
 /// `troupe call-tool NAME [JSON]`: runs a tool with arguments checked against its schema.
 int call_tool(const target& where, const std::string& name, const std::optional<std::string>& json);
 
+/// `troupe reload PLUGIN`: reloads the plugin's code on the node (or config) and prints its new
+/// metadata; exit 1 (and the old version serves on) if the new version fails to build.
+int reload_plugin(const target& where, const std::string& plugin);
+
 /// Options of `troupe events`.
 struct events_options {
   std::size_t count = 0;   ///< Stop after this many events; 0: no limit.

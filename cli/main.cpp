@@ -86,6 +86,12 @@ int main(int argc, char** argv) {
   auto* health_cmd = app.add_subcommand("health", "Print every plugin's health; exit 1 if any is unhealthy");
   add_target_options(health_cmd, where);
 
+  std::string reload_id;
+  auto* reload_cmd = app.add_subcommand(
+    "reload", "Reload PLUGIN's code: build the new version beside the old, carry state, swap");
+  reload_cmd->add_option("plugin", reload_id, "Plugin id")->required();
+  add_target_options(reload_cmd, where);
+
   troupe::cli::events_options events;
   auto* events_cmd = app.add_subcommand(
     "events", "Print crashes, restarts, escalations and health changes as they happen");
@@ -135,6 +141,8 @@ int main(int argc, char** argv) {
     return troupe::cli::validate_scripts(scripts);
   if (list_cmd->parsed())
     return troupe::cli::list_plugins(where, type);
+  if (reload_cmd->parsed())
+    return troupe::cli::reload_plugin(where, reload_id);
   if (events_cmd->parsed())
     return troupe::cli::watch_events(where, events);
   if (stats_cmd->parsed())

@@ -51,4 +51,11 @@ using tick_atom = caf::atom_constant<caf::atom("t_tick")>;
 /// Internal to the manager: a restart whose backoff has elapsed (restart_atom, batch number).
 using restart_atom = caf::atom_constant<caf::atom("t_restart")>;
 
+/// Plugin actor: the plugin's state as a payload (its checkpoint), for carrying it to a new version.
+using export_atom = caf::atom_constant<caf::atom("t_export")>;
+/// Plugin actor: take a state exported from an earlier version (after init, before start).
+using import_atom = caf::atom_constant<caf::atom("t_import")>;
+/// Manager: reload a plugin's code (build the new version beside the old, swap, carry state).
+using reload_atom = caf::atom_constant<caf::atom("t_reload")>;
+
 } // namespace troupe

@@ -35,6 +35,9 @@ namespace troupe {
 /// - function, id, name, args: calls function `name` of plugin `id`.
 /// - subscribe, actor: sends the actor every later event as (event_atom, runtime_event) until it
 ///   terminates; answers true.
+/// - reload, id: builds the plugin's new version (from its file) beside the old one, carries the
+///   state over and swaps it in between two requests; answers the new metadata, or the error
+///   (the old version then serves on unchanged).
 /// - tick, restart: internal, sent by the manager to itself.
 ///
 /// Supervision: a plugin that crashes is restarted as its group says (see
@@ -68,6 +71,7 @@ using manager_actor = caf::typed_actor<
   caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
   caf::replies_to<function_atom, std::string, std::string, payload>::with<payload>,
   caf::replies_to<subscribe_atom, caf::actor>::with<bool>,
+  caf::replies_to<reload_atom, std::string>::with<plugin_metadata>,
   caf::reacts_to<tick_atom>,
   caf::reacts_to<restart_atom, std::uint64_t>>;
 

@@ -21,6 +21,8 @@ namespace troupe {
 /// tools answers the plugin's tools (empty unless Loaded, Running or Paused). call_tool checks the
 /// arguments against the tool's schema (bad_input naming each violation) and runs it while
 /// Running. function calls one of the plugin's functions by name (not_found if it has none).
+/// export answers the plugin's state (its checkpoint; not_found if it keeps none) while Loaded,
+/// Running or Paused; import hands it a state exported from another instance of the same plugin.
 using plugin_actor = caf::typed_actor<
   caf::replies_to<load_atom, plugin_config>::with<plugin_state>,
   caf::replies_to<init_atom>::with<plugin_state>,
@@ -36,6 +38,8 @@ using plugin_actor = caf::typed_actor<
   caf::replies_to<list_atom>::with<plugin_info>,
   caf::replies_to<tools_atom>::with<std::vector<tool_info>>,
   caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
-  caf::replies_to<function_atom, std::string, payload>::with<payload>>;
+  caf::replies_to<function_atom, std::string, payload>::with<payload>,
+  caf::replies_to<export_atom>::with<payload>,
+  caf::replies_to<import_atom, payload>::with<plugin_state>>;
 
 } // namespace troupe

@@ -15,6 +15,10 @@ std::string to_string(event_kind x) {
     case event_kind::escalated: return "escalated";
     case event_kind::gave_up: return "gave_up";
     case event_kind::health_changed: return "health_changed";
+    case event_kind::reload_started: return "reload_started";
+    case event_kind::reload_completed: return "reload_completed";
+    case event_kind::reload_failed: return "reload_failed";
+    case event_kind::rolled_back: return "rolled_back";
   }
   return "unknown";
 }
@@ -40,7 +44,7 @@ std::string describe(const runtime_event& e) {
     line += " plugin=" + e.plugin;
   if (!e.group.empty())
     line += " group=" + e.group;
-  if (e.kind == event_kind::restarted)
+  if (e.kind == event_kind::restarted || e.kind == event_kind::reload_failed)
     line += " attempt=" + std::to_string(e.attempt) + " delay_ms=" + std::to_string(e.delay_ms);
   if (!e.detail.empty())
     line += " : " + e.detail;

@@ -20,6 +20,11 @@ enum class event_kind : std::uint8_t {
   escalated,      ///< A group exceeded its restart intensity and failed to its parent (group).
   gave_up,        ///< The root group exceeded its intensity: every plugin stays stopped.
   health_changed, ///< A plugin turned healthy or unhealthy (detail: its health check's words).
+  reload_started,   ///< Building a plugin's new version beside the old one began.
+  reload_completed, ///< The new version serves (detail: old and new version, duration).
+  reload_failed,    ///< Building or swapping in the new version failed; the old one serves on
+                    ///< unchanged (detail: the error; attempt: failures in a row).
+  rolled_back,      ///< The previous version serves again.
 };
 
 /// One event. Times are milliseconds since the Unix epoch (system clock).

@@ -383,16 +383,23 @@ bool lua_plugin::keeps_state() const {
 }
 
 caf::expected<payload> lua_plugin::checkpoint(plugin_context& ctx) {
-  if (!impl_->runner || impl_->snapshot_ref == LUA_NOREF)
-    return make_error(errc::not_found, ctx.plugin_id(), "the script has no snapshot function");
+  if (!impl_->runner)
+    return make_error(errc::invalid_state, ctx.plugin_id(), "the script is not loaded");
+  if (impl_->snapshot_ref == LUA_NOREF)
+    return impl_->runner->export_globals(); // no snapshot(): its data globals are its state
   auto step = impl_->runner->begin(impl_->next_ticket++, impl_->snapshot_ref, "snapshot",
                                    nil_payload(), true);
   return finished_now(ctx, fatal_if_unrecoverable(ctx, std::move(step)));
 }
 
 caf::error lua_plugin::restore(plugin_context& ctx, const payload& state) {
-  if (!impl_->runner || impl_->restore_ref == LUA_NOREF)
-    return {}; // snapshot without restore: nothing to hand the state to
+  if (!impl_->runner)
+    return make_error(errc::invalid_state, ctx.plugin_id(), "the script is not loaded");
+  if (impl_->restore_ref == LUA_NOREF) {
+    if (impl_->snapshot_ref != LUA_NOREF)
+      return {}; // snapshot() without restore(): nothing to hand the state to
+    return impl_->runner->import_globals(state); // the globals a checkpoint without snapshot carried
+  }
   auto step = impl_->runner->begin(impl_->next_ticket++, impl_->restore_ref, "restore", state,
                                    false);
   auto done = finished_now(ctx, fatal_if_unrecoverable(ctx, std::move(step)));

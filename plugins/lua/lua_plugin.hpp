@@ -75,7 +75,9 @@ public:
   /// True if the script defines snapshot(): its result is the plugin's checkpoint, handed to
   /// the script's restore(state) (if defined) after init when the plugin is restarted.
   bool keeps_state() const override;
+  /// snapshot()'s result; without snapshot(), the script's data globals (used by reload).
   caf::expected<payload> checkpoint(plugin_context& ctx) override;
+  /// restore(state) if the script defines it; else, for a state of data globals, sets them.
   caf::error restore(plugin_context& ctx, const payload& state) override;
 
   /// memory_bytes, memory_peak_bytes, memory_limit_bytes, instructions, time_stops,

@@ -132,6 +132,13 @@ caf::error script_runner::open(const std::string& source) {
     lua_pushlightuserdata(L, this);
     lua_pushcclosure(L, &script_runner::call_plugin, 1);
     lua_setfield(L, -2, "call_plugin");
+    base_globals_.clear();
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+      lua_pop(L, 1);
+      if (lua_type(L, -1) == LUA_TSTRING)
+        base_globals_.insert(lua_tostring(L, -1));
+    }
     lua_pop(L, 1);
   });
   if (err)
@@ -427,6 +434,63 @@ std::map<std::string, std::int64_t> script_runner::counters() const {
   c["memory_stops"] = static_cast<std::int64_t>(memory_stops_);
   c["waiting_calls"] = static_cast<std::int64_t>(suspended_.size());
   return c;
+}
+
+caf::expected<payload> script_runner::export_globals() {
+  std::vector<std::pair<std::string, payload>> carried;
+  auto err = protect("exporting globals", [&](lua_State* L) {
+    lua_pushglobaltable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+      if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) != LUA_TFUNCTION) {
+        std::string name = lua_tostring(L, -2);
+        if (base_globals_.count(name) == 0) {
+          auto value = encode_value(L, lua_gettop(L), plugin_);
+          if (value)
+            carried.emplace_back(std::move(name), std::move(*value));
+          else
+            spdlog::warn("plugin '{}': global '{}' is not carried: {}", plugin_, name,
+                         detail_of(value.error()));
+        }
+      }
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  });
+  if (err)
+    return err;
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> out{buffer};
+  out.pack_map(static_cast<std::uint32_t>(carried.size()));
+  for (const auto& [name, value] : carried) {
+    out.pack(name);
+    buffer.write(reinterpret_cast<const char*>(value.bytes.data()), value.bytes.size());
+  }
+  const auto* data = reinterpret_cast<const std::uint8_t*>(buffer.data());
+  return payload{std::vector<std::uint8_t>(data, data + buffer.size())};
+}
+
+caf::error script_runner::import_globals(const payload& globals) {
+  msgpack::zone zone;
+  auto map = unpack_in(zone, globals, plugin_, false);
+  if (!map)
+    return std::move(map.error());
+  if (map->type != msgpack::type::MAP)
+    return make_error(errc::bad_input, plugin_, "carried globals must be a map");
+  return protect("importing globals", [&](lua_State* L) {
+    lua_pushglobaltable(L);
+    for (std::uint32_t i = 0; i < map->via.map.size; ++i) {
+      const auto& kv = map->via.map.ptr[i];
+      if (kv.key.type != msgpack::type::STR)
+        continue;
+      std::string name{kv.key.via.str.ptr, kv.key.via.str.size};
+      if (base_globals_.count(name) > 0)
+        continue;
+      push_msgpack(L, kv.val);
+      lua_setfield(L, -2, name.c_str());
+    }
+    lua_pop(L, 1);
+  });
 }
 
 } // namespace troupe::lua

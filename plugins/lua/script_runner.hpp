@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,14 @@ public:
 
   const sandbox_limits& limits() const { return limits_; }
 
+  /// The script's data globals (every global the sandbox did not define whose value is not a
+  /// function and maps to msgpack) as a msgpack map; globals that do not map are skipped.
+  caf::expected<payload> export_globals();
+
+  /// Sets each entry of a map made by export_globals as a global (after the main chunk ran, so
+  /// carried values win over the new version's initial ones).
+  caf::error import_globals(const payload& globals);
+
   /// True once a memory stop left the state unable to recover: even after a full collection
   /// it still holds 90 % or more of its memory limit (the script keeps the data reachable).
   /// The plugin reports that as fatal, so its supervisor restarts it with a fresh state.
@@ -97,6 +106,7 @@ private:
   std::uint64_t memory_stops_ = 0;
   bool collect_after_failure_ = false; ///< a memory stop: collect once the coroutine is dropped
   bool unrecoverable_ = false;
+  std::set<std::string> base_globals_; ///< What the sandbox and builtins define.
 };
 
 } // namespace troupe::lua
