@@ -278,17 +278,19 @@ void manager_impl::on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expec
     e->on_drained = nullptr;
     drained(); // a reload waited for this: it swaps before the answer below goes out
   }
+  // A host that crashes answers the call that crashed it first: act on that at once, so that a
+  // request the caller sends next already finds the plugin restarting.
+  std::string crash_reason;
+  if (!out && is_troupe_error(out.error())
+      && out.error().code() == static_cast<std::uint8_t>(errc::crashed)
+      && plugin_of(out.error()) == e->config.id && e->status == entry_status::up)
+    crash_reason = detail_of(out.error());
+  if (e->probation_left > 0 && crash_reason.empty())
+    on_probation(e, static_cast<bool>(out));
   if (out) {
     promise.deliver(std::move(*out));
     return;
   }
-  // A host that crashes answers the call that crashed it first: act on that at once, so that a
-  // request the caller sends next already finds the plugin restarting.
-  const auto& err = out.error();
-  std::string crash_reason;
-  if (is_troupe_error(err) && err.code() == static_cast<std::uint8_t>(errc::crashed)
-      && plugin_of(err) == e->config.id && e->status == entry_status::up)
-    crash_reason = detail_of(err);
   promise.deliver(with_plugin(std::move(out.error()), e->config.id));
   if (!crash_reason.empty())
     on_crash(e, crash_reason, true, false);

@@ -82,6 +82,9 @@ private:
   void swap_in(const entry_ptr& e, plugin_actor fresh, plugin_metadata fresh_md,
                caf::actor_clock::time_point started,
                caf::typed_response_promise<plugin_metadata> promise);
+  /// Counts a call of a freshly reloaded version; rolls back after rollback_after failures.
+  void on_probation(const entry_ptr& e, bool ok);
+  void end_probation(const entry_ptr& e);
   void reload_failed(const entry_ptr& e, const plugin_actor& fresh, const caf::error& err,
                      caf::typed_response_promise<plugin_metadata> promise);
   void back_up(const entry_ptr& e);

@@ -115,7 +115,15 @@ void manager_impl::swap_in(const entry_ptr& e, plugin_actor fresh, plugin_metada
       }
       auto old_md = e->metadata;
       demonitor(old.address());
-      anon_send_exit(old, caf::exit_reason::user_shutdown);
+      end_probation(e); // an earlier version still kept aside goes now
+      if (auto n = group_of(e->config.id).rollback_after; n > 0) {
+        e->previous = old; // kept aside until the new version passes its first calls
+        e->previous_metadata = old_md;
+        e->probation_left = n;
+        e->probation_failures = 0;
+      } else {
+        anon_send_exit(old, caf::exit_reason::user_shutdown);
+      }
       e->handle = fresh;
       monitor(fresh);
       fresh_md.id = e->config.id;
@@ -166,6 +174,44 @@ void manager_impl::swap_in(const entry_ptr& e, plugin_actor fresh, plugin_metada
     carry();
   else
     e->on_drained = std::move(carry);
+}
+
+void manager_impl::end_probation(const entry_ptr& e) {
+  if (e->previous)
+    anon_send_exit(e->previous, caf::exit_reason::user_shutdown);
+  e->previous = nullptr;
+  e->probation_left = 0;
+  e->probation_failures = 0;
+}
+
+void manager_impl::on_probation(const entry_ptr& e, bool ok) {
+  --e->probation_left;
+  if (ok) {
+    end_probation(e);
+    return;
+  }
+  ++e->probation_failures;
+  if (e->probation_left > 0 || !e->previous || e->status != entry_status::up)
+    return;
+  // Every call on probation failed: the previous version, with its state as of the swap, serves
+  // again. Calls still in flight on the new version are answered here.
+  const auto& id = e->config.id;
+  auto failed_md = e->metadata;
+  auto why = "version " + version_of(failed_md) + " failed its first "
+             + std::to_string(e->probation_failures) + " calls; version "
+             + version_of(e->previous_metadata) + " serves again";
+  auto flying = std::move(e->in_flight);
+  e->in_flight.clear();
+  for (auto& [ticket, promise] : flying)
+    promise.deliver(make_error(errc::unavailable, id, "rolled back: " + why));
+  demonitor(e->handle.address());
+  anon_send_exit(e->handle, caf::exit_reason::user_shutdown);
+  e->handle = e->previous;
+  e->metadata = e->previous_metadata;
+  e->previous = nullptr;
+  e->probation_failures = 0;
+  monitor(e->handle);
+  emit(event_kind::rolled_back, id, why);
 }
 
 void manager_impl::reload_failed(const entry_ptr& e, const plugin_actor& fresh,

@@ -72,6 +72,10 @@ struct entry {
   std::uint64_t reloads = 0;
   std::size_t reload_failures = 0;        ///< In a row.
   std::function<void()> on_drained;       ///< Called once in_flight empties while swapping.
+  plugin_actor previous;                  ///< The version before the last reload, kept aside
+  plugin_metadata previous_metadata;      ///< until the new one's probation ends.
+  std::size_t probation_left = 0;         ///< Calls of the new version still on probation.
+  std::size_t probation_failures = 0;
 };
 
 using entry_ptr = std::shared_ptr<entry>;

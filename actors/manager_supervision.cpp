@@ -40,6 +40,8 @@ void manager_impl::on_exit() {
   for (auto& [id, e] : entries_) {
     if (e->supervised && e->handle)
       anon_send_exit(e->handle, caf::exit_reason::user_shutdown);
+    if (e->previous)
+      anon_send_exit(e->previous, caf::exit_reason::user_shutdown);
     for (auto& [ticket, promise] : e->in_flight)
       promise.deliver(make_error(errc::unavailable, id, "the plugin manager stopped"));
     e->in_flight.clear();

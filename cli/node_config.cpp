@@ -198,6 +198,8 @@ caf::expected<group_spec> read_group(const std::string& origin, const toml::tabl
       err = ms(g.watchdog);
     } else if (k == "checkpoint_every") {
       err = count(g.checkpoint_every);
+    } else if (k == "rollback_after") {
+      err = count(g.rollback_after);
     } else {
       return bad(origin, value, "unknown key '" + k + "' in [[groups]]");
     }

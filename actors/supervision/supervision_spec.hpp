@@ -79,6 +79,9 @@ struct group_spec {
   /// A plugin that keeps state is checkpointed after every this many successful calls (and when
   /// it stops); 0: only when it stops. Default: 1.
   std::size_t checkpoint_every = 1;
+  /// After a reload, if the new version's first this many calls all fail, the previous version
+  /// (kept aside until then) and its state come back. 0: never roll back. Default: 3.
+  std::size_t rollback_after = 3;
 };
 
 /// Every group of a node. A "root" group with default settings exists even if not listed; a

@@ -167,3 +167,34 @@ TEST_F(Reload, PluginWithoutAFactoryCannotBeReloaded) {
 
 } // namespace
 } // namespace troupe::test
+
+namespace troupe::test {
+namespace {
+
+TEST_F(Reload, NewVersionWhoseFirstCallsAllFailIsRolledBackWithTheOldState) {
+  EXPECT_EQ(call(), std::make_pair(1L, 1L));
+  write("plugin_version = '2.0.0'\nfunction execute(x) error('broken in 2') end\n");
+  ASSERT_TRUE(rt->reload("counter"));
+  for (int i = 0; i < 3; ++i) // rollback_after defaults to 3
+    EXPECT_FALSE(rt->execute("counter", pack(std::string("x"))));
+  auto back = log.wait(event_kind::rolled_back, "counter");
+  ASSERT_TRUE(back);
+  EXPECT_NE(back->detail.find("version 2.0.0 failed its first 3 calls; version 1.0.0 serves again"),
+            std::string::npos)
+    << back->detail;
+  EXPECT_EQ(call(), std::make_pair(1L, 2L)) << "version 1 with its count as of the swap";
+}
+
+TEST_F(Reload, OneSuccessfulCallEndsTheProbation) {
+  call();
+  write(counter_script(2, "function fails(x) end\n"));
+  ASSERT_TRUE(rt->reload("counter"));
+  EXPECT_EQ(call(), std::make_pair(2L, 2L));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_FALSE(rt->call_script_function("counter", "no_such_function", payload{}));
+  EXPECT_EQ(log.count(event_kind::rolled_back, "counter"), 0u);
+  EXPECT_EQ(call().first, 2);
+}
+
+} // namespace
+} // namespace troupe::test
