@@ -39,6 +39,7 @@ runtime::runtime(caf::actor_system& sys, runtime_options opts)
 }
 
 runtime::~runtime() {
+  watcher_.reset();
   for (auto& s : subscribers_)
     caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   for (auto& host : hosts_)
@@ -124,7 +125,22 @@ caf::expected<plugin_metadata> runtime::add_library(plugin_config cfg, const std
 }
 
 caf::expected<plugin_metadata> runtime::add_lua(plugin_config cfg, const std::string& path) {
-  return add(std::move(cfg), lua::lua_plugin::factory({path, {}}));
+  auto md = add(std::move(cfg), lua::lua_plugin::factory({path, {}}));
+  if (md && !path.empty()) {
+    script_paths_[canonical_path(path)] = md->id;
+    if (watcher_)
+      watcher_->track(path, md->id);
+  }
+  return md;
+}
+
+caf::error runtime::watch(watch_options opts) {
+  watcher_.reset();
+  auto w = reload_watcher::start(system(), manager(), spawner_, std::move(opts), script_paths_);
+  if (!w)
+    return std::move(w.error());
+  watcher_ = std::move(*w);
+  return {};
 }
 
 } // namespace troupe

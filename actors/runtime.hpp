@@ -12,6 +12,7 @@
 //
 // Actors talk to rt.manager() with messages instead (see messages/manager_protocol.hpp).
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "actors/client.hpp"
 #include "actors/manager.hpp"
 #include "actors/plugin_spawner.hpp"
+#include "actors/watch/reload_watcher.hpp"
 #include "messages/runtime_event.hpp"
 #include "plugins/api/plugin.hpp"
 #include "plugins/api/shared_state.hpp"
@@ -83,6 +85,11 @@ public:
   /// sent an exit (or the runtime ends). `on_event` must not block for long.
   caf::actor subscribe(std::function<void(const runtime_event&)> on_event);
 
+  /// Watches opts.directories and reloads a Lua plugin when its script changes (see
+  /// watch_options and docs/hot-reload.md). Scripts added with add_lua before or after are
+  /// matched by path. Replaces an earlier watch. not_found if a directory cannot be watched.
+  caf::error watch(watch_options opts);
+
   /// The last checkpoints of the plugins that keep state.
   const std::shared_ptr<checkpoint_store>& checkpoints() const { return spawner_->checkpoints(); }
 
@@ -92,6 +99,8 @@ private:
   std::shared_ptr<plugin_spawner> spawner_;
   supervision_config supervision_;
   std::vector<caf::actor> subscribers_;
+  std::map<std::string, std::string> script_paths_; ///< Lua script path -> plugin id.
+  std::unique_ptr<reload_watcher> watcher_;
   std::vector<plugin_actor> hosts_;
 };
 
