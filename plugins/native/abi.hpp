@@ -11,8 +11,8 @@
 
 #include "plugins/api/plugin.hpp"
 
-/// The plugin ABI this build of Troupe speaks.
-#define TROUPE_PLUGIN_ABI_VERSION 1u
+/// The plugin ABI this build of Troupe speaks. 2: plugin gained keeps_state/checkpoint/restore.
+#define TROUPE_PLUGIN_ABI_VERSION 2u
 
 extern "C" {
 using troupe_plugin_abi_version_fn = std::uint32_t (*)();

@@ -1,6 +1,10 @@
 #include "plugins/native/library_loader.hpp"
 
+#include <atomic>
+#include <filesystem>
+
 #include <dlfcn.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "messages/errors.hpp"
@@ -49,6 +53,20 @@ public:
     return impl_->health_check(ctx);
   }
   std::map<std::string, std::int64_t> counters() const override { return impl_->counters(); }
+  std::vector<tool_spec> tools() const override { return impl_->tools(); }
+  caf::expected<payload> call_tool(plugin_context& ctx, const std::string& name,
+                                   const payload& args) override {
+    return impl_->call_tool(ctx, name, args);
+  }
+  caf::expected<payload> call_function(plugin_context& ctx, const std::string& name,
+                                       const payload& args) override {
+    return impl_->call_function(ctx, name, args);
+  }
+  bool keeps_state() const override { return impl_->keeps_state(); }
+  caf::expected<payload> checkpoint(plugin_context& ctx) override { return impl_->checkpoint(ctx); }
+  caf::error restore(plugin_context& ctx, const payload& state) override {
+    return impl_->restore(ctx, state);
+  }
 
 private:
   std::shared_ptr<library_handle> library_;
@@ -66,6 +84,22 @@ Fn find_symbol(const library_handle& lib, const char* name) {
   return reinterpret_cast<Fn>(lib.symbol(name));
 }
 
+/// Copies the library to a file of its own under the temp directory.
+caf::expected<std::string> private_copy(const std::string& path) {
+  static std::atomic<std::uint64_t> counter{0};
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto target = fs::temp_directory_path(ec)
+                / ("troupe-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-"
+                   + fs::path(path).filename().string());
+  if (ec || !fs::is_regular_file(path)
+      || !fs::copy_file(path, target, fs::copy_options::overwrite_existing, ec))
+    return make_error(errc::load_failed, "",
+                      "cannot load library '" + path + "': "
+                        + (ec ? ec.message() : std::string("not a regular file")));
+  return target.string();
+}
+
 } // namespace
 
 caf::expected<std::unique_ptr<plugin>> load_library_plugin(const std::string& path,
@@ -73,8 +107,16 @@ caf::expected<std::unique_ptr<plugin>> load_library_plugin(const std::string& pa
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0)
     return make_error(errc::not_found, plugin_id, "no plugin library at '" + path + "'");
+  // Load from a private copy: the dynamic loader caches libraries by path, so loading the same
+  // path again (a reload after the file changed) would hand back the old code. The copy is
+  // unlinked once mapped; the mapping lives until the last instance from it is destroyed.
+  auto copy = private_copy(path);
+  if (!copy)
+    return make_error(errc::load_failed, plugin_id, detail_of(copy.error()));
   dlerror(); // clear any stale error
-  void* raw = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* raw = dlopen(copy->c_str(), RTLD_NOW | RTLD_LOCAL);
+  std::error_code ignored;
+  std::filesystem::remove(*copy, ignored);
   if (raw == nullptr)
     return make_error(errc::load_failed, plugin_id,
                       "cannot load library '" + path + "': " + last_dl_error());

@@ -1,6 +1,7 @@
 // The shared-library loader: a good library (libtroupe_word_count.so), and missing, broken and
 // mismatched ones, which are refused with error values while the process stays up.
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -111,7 +112,7 @@ TEST(LibraryLoader, LibraryWithoutTroupeSymbolsIsLoadFailed) {
 TEST(LibraryLoader, OtherAbiVersionIsAbiMismatchNamingBothVersions) {
   auto loaded = load_library_plugin(abi_999_lib, "lib-plugin");
   expect_refused(loaded, errc::abi_mismatch, "ABI 999");
-  EXPECT_NE(detail_of(loaded.error()).find("speaks ABI 1"), std::string::npos)
+  EXPECT_NE(detail_of(loaded.error()).find("speaks ABI 2"), std::string::npos)
     << describe(loaded.error());
 }
 
@@ -239,6 +240,36 @@ TEST_F(LibraryRuntime, TwoInstancesOfOneLibraryKeepSeparateCounters) {
   EXPECT_EQ(one->counters.at("texts"), 2);
   EXPECT_EQ(two->counters.at("texts"), 1);
   ASSERT_TRUE(rt.shutdown_all());
+}
+
+// -- reload ---------------------------------------------------------------------------------------
+
+class LibraryReload : public actor_fixture {
+protected:
+  runtime rt{sys};
+};
+
+TEST_F(LibraryReload, ReloadLoadsTheLibraryFileAsItIsNowNotTheCachedCode) {
+  temp_dir dir;
+  auto path = dir.file("libplugin.so");
+  std::filesystem::copy_file(word_count_lib, path);
+  ASSERT_TRUE(rt.add_library(config_for("wc"), path));
+  ASSERT_TRUE(rt.start_all());
+  ASSERT_TRUE(rt.execute("wc", pack(std::string("a b"))));
+  // Same file, same code: the reload builds, swaps and serves.
+  auto same = rt.reload("wc");
+  ASSERT_TRUE(same) << describe(same.error());
+  EXPECT_TRUE(rt.execute("wc", pack(std::string("a b c"))));
+  // The file now holds other code (a library whose create returns null). Were the loader's cache
+  // handing back the old code, this reload would succeed; it must fail, and the old one serve.
+  std::filesystem::copy_file(null_create_lib, path, std::filesystem::copy_options::overwrite_existing);
+  auto other = rt.reload("wc");
+  ASSERT_FALSE(other);
+  EXPECT_NE(describe(other.error()).find("returned no plugin"), std::string::npos)
+    << describe(other.error());
+  auto out = rt.execute("wc", pack(std::string("still counting")));
+  ASSERT_TRUE(out) << describe(out.error());
+  EXPECT_EQ(unpack_as<counts>(*out)->at("words"), 2);
 }
 
 } // namespace
