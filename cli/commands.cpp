@@ -57,6 +57,14 @@ caf::expected<node_config> script_config(const target& where) {
   }
   if (auto limits = lua::limits_from_settings(spec.config.settings); !limits)
     return std::move(limits.error());
+  if (where.watch) {
+    // Reload through the same path as a node's [watch]: at once, no new files, keep the plugin
+    // if the file is replaced by a rename.
+    cfg.watch.directories = {std::filesystem::absolute(where.script).parent_path().string()};
+    cfg.watch.strategy = reload_strategy::immediate;
+    cfg.watch.load_new = false;
+    cfg.watch.unload_removed = false;
+  }
   cfg.plugins.push_back(std::move(spec));
   return cfg;
 }
@@ -110,6 +118,7 @@ sigset_t termination_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -166,7 +175,22 @@ int run_node(const run_options& opts, const std::string& exe_dir) {
                  cfg->plugins.size());
   }
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP)
+      break;
+    // SIGHUP: reload every plugin the node can build again (scripts and libraries from their
+    // files), each through the manager's reload: old versions serve on if a new one fails.
+    for (const auto& spec : cfg->plugins) {
+      if (spec.kind == "native")
+        continue;
+      auto md = (*node)->api().reload(spec.config.id);
+      if (md)
+        spdlog::info("SIGHUP: '{}' reloaded ({})", spec.config.id, md->version);
+      else
+        spdlog::warn("SIGHUP: {}", describe(md.error()));
+    }
+  }
   spdlog::info("node '{}': signal {} received, shutting down", cfg->name, sig);
   node->reset(); // stops and unloads every plugin in reverse dependency order
   return exit_ok;

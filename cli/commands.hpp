@@ -15,6 +15,7 @@ struct target {
   std::string exe_dir;     ///< Directory of the troupe binary, for library search.
   std::string script;      ///< --script FILE.lua: run this one script as a plugin, in-process.
   std::vector<std::string> limits; ///< --limit NAME=VALUE for the script's sandbox.
+  bool watch = false;              ///< --watch: reload the script when its file changes.
 };
 
 /// The plugin id `troupe exec --script FILE` gives the script: the file name without ".lua".

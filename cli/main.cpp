@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
                        "call_depth, string_size, call_timeout_ms)")
     ->allow_extra_args(false)
     ->needs(script_opt);
+  exec_cmd->add_flag("--watch,-w", where.watch,
+                     "With --script: reload the script when its file changes (state kept)")
+    ->needs(script_opt);
   add_target_options(exec_cmd, where);
 
   auto* tools_cmd = app.add_subcommand("tools", "List every plugin's tools with their JSON schemas");

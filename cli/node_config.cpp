@@ -211,6 +211,44 @@ caf::expected<group_spec> read_group(const std::string& origin, const toml::tabl
   return g;
 }
 
+/// The [watch] table: hot reload of scripts in directories (docs/hot-reload.md).
+caf::error read_watch(const std::string& origin, const std::string& config_dir,
+                      const toml::table& t, watch_options& w) {
+  for (const auto& [key, value] : t) {
+    std::string k{key.str()};
+    if (k == "dirs") {
+      auto dirs = string_list(origin, value, "watch.dirs");
+      if (!dirs)
+        return std::move(dirs.error());
+      for (const auto& d : *dirs)
+        w.directories.push_back(resolve_relative(d, config_dir));
+    } else if (k == "strategy") {
+      auto text = value.value<std::string>();
+      auto strategy = text ? parse_reload_strategy(*text) : parse_reload_strategy("");
+      if (!strategy)
+        return bad(origin, value, detail_of(strategy.error()));
+      w.strategy = *strategy;
+    } else if (k == "load_new" || k == "unload_removed") {
+      if (!value.is_boolean())
+        return bad(origin, value, "'watch." + k + "' must be true or false");
+      (k == "load_new" ? w.load_new : w.unload_removed) = *value.value<bool>();
+    } else if (k == "debounce_ms" || k == "max_attempts" || k == "retry_backoff_ms") {
+      auto n = value.value<std::int64_t>();
+      if (!value.is_integer() || *n < 0)
+        return bad(origin, value, "'watch." + k + "' must be a non-negative integer");
+      if (k == "debounce_ms")
+        w.debounce = std::chrono::milliseconds{*n};
+      else if (k == "retry_backoff_ms")
+        w.retry_backoff = std::chrono::milliseconds{*n};
+      else
+        w.max_attempts = static_cast<std::size_t>(*n);
+    } else {
+      return bad(origin, value, "unknown key 'watch." + k + "'");
+    }
+  }
+  return {};
+}
+
 caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::string& config_dir,
                                        const toml::table& t) {
   static const std::set<std::string> known{"id",       "kind",         "class",    "library",
@@ -316,6 +354,11 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
           return bad(origin, item, "plugin id '" + spec->config.id + "' is used twice");
         cfg.plugins.push_back(std::move(*spec));
       }
+    } else if (k == "watch") {
+      if (!value.is_table())
+        return bad(origin, value, "'watch' must be a table");
+      if (auto err = read_watch(origin, config_dir, *value.as_table(), cfg.watch))
+        return err;
     } else if (k == "groups") {
       const auto* arr = value.as_array();
       if (arr == nullptr)
@@ -330,7 +373,8 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
       }
     } else {
       return bad(origin, value,
-                 "unknown top-level key '" + k + "' (expected [node], [[plugins]] or [[groups]])");
+                 "unknown top-level key '" + k
+                   + "' (expected [node], [[plugins]], [[groups]] or [watch])");
     }
   }
   if (auto err = validate(cfg.supervision))

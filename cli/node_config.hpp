@@ -9,6 +9,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/supervision/supervision_spec.hpp"
+#include "actors/watch/reload_watcher.hpp"
 #include "messages/plugin_types.hpp"
 
 namespace troupe::cli {
@@ -37,6 +38,7 @@ struct node_config {
   std::vector<std::string> plugin_dirs; ///< Extra directories searched for libraries.
   std::vector<plugin_spec> plugins;
   supervision_config supervision;     ///< The [[groups]] entries (supervisors).
+  watch_options watch;                ///< The [watch] table; no directories: no watching.
 };
 
 /// Reads and validates a config file. Errors are config_error values naming the file, the line

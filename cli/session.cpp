@@ -83,6 +83,9 @@ caf::expected<std::unique_ptr<session>> session::local(const node_config& cfg,
   s->api_ = std::move(rt);
   if (auto started = s->api_->start_all(); !started)
     return std::move(started.error());
+  if (!cfg.watch.directories.empty())
+    if (auto err = s->runtime_->watch(cfg.watch))
+      return err;
   return s;
 }
 

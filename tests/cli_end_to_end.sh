@@ -201,6 +201,54 @@ check StatsCountRestarts '"restarts": 1' "$out"
 kill -INT $node; wait $node
 node=0
 
+# Hot reload: exec --script --watch reloads the script between two input lines, state kept;
+# troupe reload and SIGHUP reload a node's script; a broken script leaves the old one serving.
+mkdir -p "$work/hot"
+printf "plugin_version='1.0.0'\ncount=0\nfunction execute(x) count=count+1 return {v=1,count=count} end\n" > "$work/hot/w.lua"
+mkfifo "$work/hot/in"
+"$T" --log-level info exec --script "$work/hot/w.lua" --watch < "$work/hot/in" > "$work/hot/out" 2> "$work/hot/err" &
+watcher=$!
+exec 3> "$work/hot/in"
+echo '"a"' >&3
+for _ in $(seq 200); do [ -s "$work/hot/out" ] && break; sleep 0.05; done
+printf "plugin_version='2.0.0'\ncount=0\nfunction execute(x) count=count+1 return {v=2,count=count} end\n" > "$work/hot/w.lua"
+for _ in $(seq 200); do grep -q reload_completed "$work/hot/err" 2>/dev/null && break; sleep 0.05; done
+echo '"b"' >&3
+exec 3>&-
+wait $watcher
+check WatchFirstLineOldVersion '{"ok":{"count":1,"v":1}}' "$(head -1 "$work/hot/out")"
+check WatchReloadKeepsState '{"ok":{"count":2,"v":2}}' "$(tail -1 "$work/hot/out")"
+
+cat > "$work/hot/node.toml" <<TOML
+[[plugins]]
+id = "w"
+script = "w.lua"
+TOML
+port=$(( 30000 + RANDOM % 20000 ))
+"$T" --log-level info run "$work/hot/node.toml" --port "$port" 2> "$work/hot/node.log" &
+node=$!
+for _ in $(seq 200); do grep -q serving "$work/hot/node.log" 2>/dev/null && break; sleep 0.05; done
+"$T" exec w '"x"' --node "127.0.0.1:$port" > /dev/null 2>&1
+printf "plugin_version='3.0.0'\ncount=0\nfunction execute(x) count=count+1 return {v=3,count=count} end\n" > "$work/hot/w.lua"
+out=$("$T" reload w --node "127.0.0.1:$port" 2>/dev/null); rc=$?
+check_rc ReloadCommandExitsZero 0 $rc
+check ReloadCommandPrintsNewVersion '"version": "3.0.0"' "$out"
+out=$("$T" exec w '"x"' --node "127.0.0.1:$port" 2>/dev/null)
+check ReloadedNodeKeepsState '{"count":2,"v":3}' "$out"
+printf "function execute(x) return x +\nend\n" > "$work/hot/w.lua"
+out=$("$T" reload w --node "127.0.0.1:$port" 2>/dev/null); rc=$?
+check_rc BrokenReloadExitsOne 1 $rc
+check BrokenReloadSaysOldServes 'the old version serves on' "$out"
+printf "plugin_version='4.0.0'\ncount=0\nfunction execute(x) count=count+1 return {v=4,count=count} end\n" > "$work/hot/w.lua"
+kill -HUP $node
+for _ in $(seq 200); do grep -q "SIGHUP: 'w' reloaded" "$work/hot/node.log" 2>/dev/null && break; sleep 0.05; done
+out=$("$T" exec w '"x"' --node "127.0.0.1:$port" 2>/dev/null)
+check SighupReloads '{"count":3,"v":4}' "$out"
+out=$("$T" stats w --node "127.0.0.1:$port" 2>/dev/null)
+check StatsCountReloads '"reloads": 2' "$out"
+kill -INT $node; wait $node
+node=0
+
 # The example Lua plugins in scripts/, run with exec --script.
 scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")/../scripts" && pwd)
 facts='{"customer":{"tier":"gold","verified":true},"order":{"total":250,"items":12,"coupon":"SAVE5"}}'
