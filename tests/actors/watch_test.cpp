@@ -147,5 +147,41 @@ TEST_F(Watch, ScriptEditedAHundredTimesWhileAClientExecutesLosesNothing) {
   EXPECT_EQ(st->reloads, 100u);
 }
 
+/// Asks the manager (request/response, no sleeping) until `done` holds or 10 s passed.
+template <class Pred>
+bool eventually(Pred done) {
+  auto until = std::chrono::steady_clock::now() + request_timeout;
+  while (std::chrono::steady_clock::now() < until)
+    if (done())
+      return true;
+  return false;
+}
+
+TEST_F(Watch, NewScriptFileLoadsAndStartsANewPlugin) {
+  start(reload_strategy::immediate);
+  {
+    std::ofstream out{dir.file("fresh.lua")};
+    out << "function execute(x) return 'fresh: ' .. tostring(x) end\n";
+  }
+  ASSERT_TRUE(eventually([&] { return static_cast<bool>(rt->execute("fresh", pack(1))); }));
+  auto out = rt->execute("fresh", pack(std::string("hi")));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*unpack_as<std::string>(*out), "fresh: hi");
+}
+
+TEST_F(Watch, RemovedScriptFileUnloadsItsPluginAndARecreatedOneLoadsAgain) {
+  start(reload_strategy::immediate);
+  ASSERT_EQ(std::remove(path.c_str()), 0);
+  ASSERT_TRUE(eventually([&] {
+    auto st = rt->stats("counter");
+    return st && st->state.code == state_code::unloaded;
+  }));
+  write_in_place(version_script(5));
+  ASSERT_TRUE(eventually([&] { return static_cast<bool>(rt->execute("counter", pack(1))); }));
+  auto out = rt->execute("counter", pack(1));
+  ASSERT_TRUE(out);
+  EXPECT_EQ((*unpack_as<std::map<std::string, std::int64_t>>(*out))["version"], 5);
+}
+
 } // namespace
 } // namespace troupe::test
