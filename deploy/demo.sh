@@ -66,6 +66,10 @@ for _ in $(seq 100); do grep -q listening /tmp/troupe-demo-events.log 2>/dev/nul
 wait $events
 "$T" exec tally '{"op":"add","key":"deploys"}' --node "127.0.0.1:$port"
 "$T" stats tally --node "127.0.0.1:$port" | grep -E '"(id|restarts|state)"'
+
+say "Hot reload: the tally script is rebuilt from its file beside the running one, counts kept" "troupe reload tally --node ..."
+"$T" reload tally --node "127.0.0.1:$port" | grep -E '"(id|version)"'
+"$T" exec tally '{"op":"get","key":"deploys"}' --node "127.0.0.1:$port"
 "$T" stats echo --node "127.0.0.1:$port"
 "$T" health --node "127.0.0.1:$port" | grep -E '"(id|healthy)"'
 kill -INT $node
