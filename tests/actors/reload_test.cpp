@@ -6,22 +6,13 @@
 #include <thread>
 
 #include "actor_fixture.hpp"
+#include "actors/counter_script.hpp"
 #include "actors/event_log.hpp"
 #include "actors/runtime.hpp"
 #include "messages/msgpack_codec.hpp"
 
 namespace troupe::test {
 namespace {
-
-/// Version `v` of a counter script: its count lives in a global (no snapshot/restore).
-std::string counter_script(int v, const std::string& extra = {}) {
-  return "plugin_version = '" + std::to_string(v) + ".0.0'\n"
-         "count = 0\n"
-         "function execute(x)\n"
-         "  count = count + 1\n"
-         "  return {version = " + std::to_string(v) + ", count = count}\n"
-         "end\n" + extra;
-}
 
 class Reload : public ::testing::Test {
 protected:

@@ -7,19 +7,13 @@
 #include <thread>
 
 #include "actor_fixture.hpp"
+#include "actors/counter_script.hpp"
 #include "actors/event_log.hpp"
 #include "actors/runtime.hpp"
 #include "messages/msgpack_codec.hpp"
 
 namespace troupe::test {
 namespace {
-
-std::string version_script(int v) {
-  return "plugin_version = '" + std::to_string(v) + ".0.0'\n"
-         "count = 0\n"
-         "function execute(x) count = count + 1 return {version = " + std::to_string(v)
-         + ", count = count} end\n";
-}
 
 class Watch : public ::testing::Test {
 protected:
@@ -29,7 +23,7 @@ protected:
     rt = std::make_unique<runtime>(sys, std::move(opts));
     rt->subscribe([this](const runtime_event& ev) { log.push(ev); });
     path = dir.file("counter.lua");
-    write_in_place(version_script(1));
+    write_in_place(counter_script(1));
     ASSERT_TRUE(rt->add_lua(config_for("counter"), path));
     ASSERT_TRUE(rt->start_all());
     watch_options w;
@@ -73,27 +67,27 @@ protected:
 
 TEST_F(Watch, TruncateAndWriteSaveGivesExactlyOneReload) {
   start(reload_strategy::immediate);
-  write_in_place(version_script(2));
+  write_in_place(counter_script(2));
   EXPECT_EQ(completed(1), "1.0.0 -> 2.0.0");
   // A second save: had the first produced two reloads, this one would read 2 -> 2.
-  write_in_place(version_script(3));
+  write_in_place(counter_script(3));
   EXPECT_EQ(completed(2), "2.0.0 -> 3.0.0");
 }
 
 TEST_F(Watch, RenameSaveGivesExactlyOneReload) {
   start(reload_strategy::immediate);
-  write_and_rename(version_script(2));
+  write_and_rename(counter_script(2));
   EXPECT_EQ(completed(1), "1.0.0 -> 2.0.0");
-  write_and_rename(version_script(3));
+  write_and_rename(counter_script(3));
   EXPECT_EQ(completed(2), "2.0.0 -> 3.0.0");
 }
 
 TEST_F(Watch, DebounceCoalescesABurstOfWritesIntoOneReload) {
   start(reload_strategy::debounced, std::chrono::milliseconds{150});
   for (int v = 2; v <= 6; ++v)
-    write_in_place(version_script(v));
+    write_in_place(counter_script(v));
   EXPECT_EQ(completed(1), "1.0.0 -> 6.0.0");
-  write_in_place(version_script(7));
+  write_in_place(counter_script(7));
   EXPECT_EQ(completed(2), "6.0.0 -> 7.0.0") << "the burst gave one reload, not several";
 }
 
@@ -105,7 +99,7 @@ TEST_F(Watch, SyntaxErrorOnDiskLeavesTheOldVersionServingAndTheNextSaveRetries) 
   auto out = rt->execute("counter", pack(std::string("x")));
   ASSERT_TRUE(out) << describe(out.error());
   EXPECT_EQ((*unpack_as<std::map<std::string, std::int64_t>>(*out))["version"], 1);
-  write_in_place(version_script(2)); // retried after a backoff
+  write_in_place(counter_script(2)); // retried after a backoff
   EXPECT_EQ(completed(1), "1.0.0 -> 2.0.0");
 }
 
@@ -132,9 +126,9 @@ TEST_F(Watch, ScriptEditedAHundredTimesWhileAClientExecutesLosesNothing) {
   }};
   for (int v = 2; v <= 101; ++v) {
     if (v % 2 == 0)
-      write_in_place(version_script(v));
+      write_in_place(counter_script(v));
     else
-      write_and_rename(version_script(v));
+      write_and_rename(counter_script(v));
     ASSERT_EQ(completed(static_cast<std::size_t>(v - 1)),
               std::to_string(v - 1) + ".0.0 -> " + std::to_string(v) + ".0.0");
   }
@@ -176,7 +170,7 @@ TEST_F(Watch, RemovedScriptFileUnloadsItsPluginAndARecreatedOneLoadsAgain) {
     auto st = rt->stats("counter");
     return st && st->state.code == state_code::unloaded;
   }));
-  write_in_place(version_script(5));
+  write_in_place(counter_script(5));
   ASSERT_TRUE(eventually([&] { return static_cast<bool>(rt->execute("counter", pack(1))); }));
   auto out = rt->execute("counter", pack(1));
   ASSERT_TRUE(out);
