@@ -149,7 +149,7 @@ void manager_impl::swap_in(const entry_ptr& e, plugin_actor fresh, plugin_metada
     auto serve = [this, e, fresh, finish]() mutable {
       step_through(fresh, e->config, serve_steps(e->reached), 0, finish);
     };
-    if (e->reached.code == state_code::unloaded) {
+    if (e->reached.code == state_code::unloaded || !group_of(e->config.id).preserve_state) {
       serve();
       return;
     }

@@ -200,6 +200,10 @@ caf::expected<group_spec> read_group(const std::string& origin, const toml::tabl
       err = count(g.checkpoint_every);
     } else if (k == "rollback_after") {
       err = count(g.rollback_after);
+    } else if (k == "preserve_state") {
+      if (!value.is_boolean())
+        return bad(origin, value, "'preserve_state' in [[groups]] must be true or false");
+      g.preserve_state = *value.value<bool>();
     } else {
       return bad(origin, value, "unknown key '" + k + "' in [[groups]]");
     }

@@ -82,6 +82,9 @@ struct group_spec {
   /// After a reload, if the new version's first this many calls all fail, the previous version
   /// (kept aside until then) and its state come back. 0: never roll back. Default: 3.
   std::size_t rollback_after = 3;
+  /// A reload carries the old version's state to the new one (docs/hot-reload.md). false: the
+  /// new version starts with its own initial state. Default: true.
+  bool preserve_state = true;
 };
 
 /// Every group of a node. A "root" group with default settings exists even if not listed; a

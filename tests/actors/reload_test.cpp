@@ -187,5 +187,28 @@ TEST_F(Reload, OneSuccessfulCallEndsTheProbation) {
   EXPECT_EQ(call().first, 2);
 }
 
+TEST(ReloadSettings, PreserveStateOffStartsTheNewVersionAfresh) {
+  registered_config cfg;
+  caf::actor_system sys{cfg};
+  temp_dir dir;
+  auto path = dir.file("counter.lua");
+  { std::ofstream{path} << counter_script(1); }
+  runtime_options opts;
+  group_spec root;
+  root.name = root_group;
+  root.preserve_state = false;
+  opts.manager.supervision.groups = {root};
+  runtime rt{sys, opts};
+  ASSERT_TRUE(rt.add_lua(config_for("counter"), path));
+  ASSERT_TRUE(rt.start_all());
+  ASSERT_TRUE(rt.execute("counter", pack(1)));
+  ASSERT_TRUE(rt.execute("counter", pack(1)));
+  { std::ofstream{path} << counter_script(2); }
+  ASSERT_TRUE(rt.reload("counter"));
+  auto out = rt.execute("counter", pack(1));
+  ASSERT_TRUE(out);
+  EXPECT_EQ((*unpack_as<std::map<std::string, std::int64_t>>(*out))["count"], 1);
+}
+
 } // namespace
 } // namespace troupe::test
