@@ -200,13 +200,12 @@ caf::result<plugin_metadata> manager_impl::on_register(plugin_config cfg, plugin
         promise.deliver(make_error(errc::unavailable, id, "plugin vanished while registering"));
         return;
       }
-      md.id = id;
-      merge_dependencies(md, e->config.dependencies);
-      e->metadata = md;
+      adopt_metadata(*e, std::move(md));
       monitor(host);
-      spdlog::info("plugin '{}': registered ({} {}){}", id, md.name, md.version,
+      spdlog::info("plugin '{}': registered ({} {}){}", id, e->metadata.name,
+                   e->metadata.version,
                    e->supervised ? ", supervised in group " + group_of(id).name : "");
-      promise.deliver(std::move(md));
+      promise.deliver(e->metadata);
     },
     [this, e, promise](caf::error& err) mutable {
       auto id = e->config.id;
@@ -222,9 +221,13 @@ caf::result<payload> manager_impl::route(const std::string& id, routed_call call
   auto found = find(id);
   if (!found)
     return std::move(found.error());
-  auto& e = *found;
   auto promise = make_response_promise<payload>();
   call.promise = promise;
+  dispatch(*found, std::move(call));
+  return promise;
+}
+
+void manager_impl::dispatch(const entry_ptr& e, routed_call call) {
   switch (e->status) {
     case entry_status::up:
       forward(e, std::move(call));
@@ -234,10 +237,16 @@ caf::result<payload> manager_impl::route(const std::string& id, routed_call call
       hold(e, std::move(call));
       break;
     case entry_status::failed:
-      promise.deliver(make_error(errc::unavailable, id, "stopped for good: " + e->down_reason));
+      call.promise.deliver(
+        make_error(errc::unavailable, e->config.id, "stopped for good: " + e->down_reason));
       break;
   }
-  return promise;
+}
+
+void manager_impl::adopt_metadata(entry& e, plugin_metadata md) {
+  md.id = e.config.id;
+  merge_dependencies(md, e.config.dependencies);
+  e.metadata = std::move(md);
 }
 
 void manager_impl::forward(const entry_ptr& e, routed_call call) {
@@ -273,11 +282,8 @@ void manager_impl::on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expec
   auto promise = std::move(i->second);
   e->in_flight.erase(i);
   ++e->answers;
-  if (e->status == entry_status::swapping && e->in_flight.empty() && e->on_drained) {
-    auto drained = std::move(e->on_drained);
-    e->on_drained = nullptr;
-    drained(); // a reload waited for this: it swaps before the answer below goes out
-  }
+  if (e->status == entry_status::swapping && e->in_flight.empty())
+    run_drained(e); // a reload waited for this: it swaps before the answer below goes out
   // A host that crashes answers the call that crashed it first: act on that at once, so that a
   // request the caller sends next already finds the plugin restarting.
   std::string crash_reason;
@@ -321,10 +327,8 @@ void manager_impl::send_step(lifecycle_op op, const entry_ptr& e, OnDone on_done
       return;
     }
     request(handle, opts_.query_timeout, metadata_atom::value).then(
-      [e, s, on_done](plugin_metadata& md) mutable {
-        md.id = e->config.id;
-        merge_dependencies(md, e->config.dependencies);
-        e->metadata = std::move(md);
+      [this, e, s, on_done](plugin_metadata& md) mutable {
+        adopt_metadata(*e, std::move(md));
         on_done(caf::expected<plugin_state>{s});
       },
       [s, on_done](caf::error&) mutable { on_done(caf::expected<plugin_state>{s}); });
@@ -485,14 +489,7 @@ caf::typed_response_promise<payload> manager_impl::call_tool(std::string name, p
       promise.deliver(std::move(e.error()));
       return;
     }
-    routed_call call{routed_call::kind::tool, matches.front().name, std::move(args), promise};
-    if ((*e)->status == entry_status::up)
-      forward(*e, std::move(call));
-    else if ((*e)->status == entry_status::restarting || (*e)->status == entry_status::swapping)
-      hold(*e, std::move(call));
-    else
-      promise.deliver(make_error(errc::unavailable, (*e)->config.id,
-                                 "stopped for good: " + (*e)->down_reason));
+    dispatch(*e, {routed_call::kind::tool, matches.front().name, std::move(args), promise});
   });
   return promise;
 }

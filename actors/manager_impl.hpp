@@ -37,7 +37,11 @@ private:
   caf::result<plugin_metadata> on_register(plugin_config cfg, plugin_actor host);
   /// Sends a call to the plugin, holds it while the plugin restarts, or answers why it cannot.
   caf::result<payload> route(const std::string& id, routed_call call);
+  /// Sends a call on, holds it, or answers why not, as the plugin's status says.
+  void dispatch(const entry_ptr& e, routed_call call);
   void forward(const entry_ptr& e, routed_call call);
+  /// Takes metadata a plugin reported as the entry's (id from the config, its dependencies merged).
+  void adopt_metadata(entry& e, plugin_metadata md);
   void on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expected<payload> out);
 
   template <class OnDone>
@@ -91,6 +95,12 @@ private:
   void give_up(const entry_ptr& e, const std::string& reason);
   void hold(const entry_ptr& e, routed_call call);
   void fail_held(const entry_ptr& e, const caf::error& err);
+  /// Answers every call in flight with `err`.
+  void fail_in_flight(const entry_ptr& e, const caf::error& err);
+  /// Runs (once) what a reload waits for when the calls in flight are done.
+  void run_drained(const entry_ptr& e);
+  /// The plugin serves (again): status up, watchdog reset, held requests sent on in order.
+  void serve_again(const entry_ptr& e);
   void on_tick();
   void check_health(const entry_ptr& e);
   void check_watchdog(const entry_ptr& e, caf::actor_clock::time_point now);

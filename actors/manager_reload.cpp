@@ -103,14 +103,8 @@ void manager_impl::swap_in(const entry_ptr& e, plugin_actor fresh, plugin_metada
           err = make_error(errc::unavailable, e->config.id,
                            "the old version went down during the reload");
         reload_failed(e, fresh, err, promise);
-        if (e->status == entry_status::swapping && e->handle == old) {
-          e->status = entry_status::up; // the old version serves on, unchanged
-          e->down_reason.clear();
-          auto held = std::move(e->held);
-          e->held.clear();
-          for (auto& h : held)
-            forward(e, std::move(h.call));
-        }
+        if (e->status == entry_status::swapping && e->handle == old)
+          serve_again(e); // the old version serves on, unchanged
         return;
       }
       auto old_md = e->metadata;
@@ -126,25 +120,16 @@ void manager_impl::swap_in(const entry_ptr& e, plugin_actor fresh, plugin_metada
       }
       e->handle = fresh;
       monitor(fresh);
-      fresh_md.id = e->config.id;
-      merge_dependencies(fresh_md, e->config.dependencies);
-      e->metadata = fresh_md;
-      e->status = entry_status::up;
-      e->down_reason.clear();
+      adopt_metadata(*e, std::move(fresh_md));
       e->reloading = false;
       e->reload_failures = 0;
       ++e->reloads;
-      e->answers_seen = e->answers;
-      e->last_progress = clock().now();
       auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock().now() - started);
       emit(event_kind::reload_completed, e->config.id,
-           version_of(old_md) + " -> " + version_of(fresh_md) + " in "
+           version_of(old_md) + " -> " + version_of(e->metadata) + " in "
              + std::to_string(took.count()) + " us");
-      promise.deliver(fresh_md);
-      auto held = std::move(e->held);
-      e->held.clear();
-      for (auto& h : held)
-        forward(e, std::move(h.call));
+      promise.deliver(e->metadata);
+      serve_again(e);
     };
     auto serve = [this, e, fresh, finish]() mutable {
       step_through(fresh, e->config, serve_steps(e->reached), 0, finish);
@@ -200,10 +185,7 @@ void manager_impl::on_probation(const entry_ptr& e, bool ok) {
   auto why = "version " + version_of(failed_md) + " failed its first "
              + std::to_string(e->probation_failures) + " calls; version "
              + version_of(e->previous_metadata) + " serves again";
-  auto flying = std::move(e->in_flight);
-  e->in_flight.clear();
-  for (auto& [ticket, promise] : flying)
-    promise.deliver(make_error(errc::unavailable, id, "rolled back: " + why));
+  fail_in_flight(e, make_error(errc::unavailable, id, "rolled back: " + why));
   demonitor(e->handle.address());
   anon_send_exit(e->handle, caf::exit_reason::user_shutdown);
   e->handle = e->previous;

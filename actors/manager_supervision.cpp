@@ -36,16 +36,14 @@ std::vector<lifecycle_op> steps_back_to(lifecycle_position reached) {
 } // namespace
 
 void manager_impl::on_exit() {
-  auto gone = make_error(errc::unavailable, "", "the plugin manager stopped");
   for (auto& [id, e] : entries_) {
     if (e->supervised && e->handle)
       anon_send_exit(e->handle, caf::exit_reason::user_shutdown);
     if (e->previous)
       anon_send_exit(e->previous, caf::exit_reason::user_shutdown);
-    for (auto& [ticket, promise] : e->in_flight)
-      promise.deliver(make_error(errc::unavailable, id, "the plugin manager stopped"));
-    e->in_flight.clear();
-    fail_held(e, make_error(errc::unavailable, id, "the plugin manager stopped"));
+    auto stopped = make_error(errc::unavailable, id, "the plugin manager stopped");
+    fail_in_flight(e, stopped);
+    fail_held(e, stopped);
   }
   entries_.clear();
   subscribers_.clear();
@@ -70,11 +68,7 @@ void manager_impl::on_down(const caf::down_msg& msg) {
 }
 
 void manager_impl::take_down(const entry_ptr& e, const std::string& why, bool kill) {
-  auto err = make_error(errc::crashed, e->config.id, why);
-  auto flying = std::move(e->in_flight);
-  e->in_flight.clear();
-  for (auto& [ticket, promise] : flying)
-    promise.deliver(err);
+  fail_in_flight(e, make_error(errc::crashed, e->config.id, why));
   if (e->handle) {
     demonitor(e->handle.address());
     if (kill)
@@ -84,11 +78,33 @@ void manager_impl::take_down(const entry_ptr& e, const std::string& why, bool ki
   e->health_pending = false;
   e->health_failures = 0;
   e->healthy = true;
-  if (e->on_drained) { // a reload waited for calls that were just answered: let it fail
-    auto drained = std::move(e->on_drained);
-    e->on_drained = nullptr;
-    drained();
-  }
+  run_drained(e); // a reload waited for calls that were just answered: it fails
+}
+
+void manager_impl::fail_in_flight(const entry_ptr& e, const caf::error& err) {
+  auto flying = std::move(e->in_flight);
+  e->in_flight.clear();
+  for (auto& [ticket, promise] : flying)
+    promise.deliver(err);
+}
+
+void manager_impl::run_drained(const entry_ptr& e) {
+  if (!e->on_drained)
+    return;
+  auto drained = std::move(e->on_drained);
+  e->on_drained = nullptr;
+  drained();
+}
+
+void manager_impl::serve_again(const entry_ptr& e) {
+  e->status = entry_status::up;
+  e->down_reason.clear();
+  e->answers_seen = e->answers;
+  e->last_progress = clock().now();
+  auto held = std::move(e->held);
+  e->held.clear();
+  for (auto& h : held)
+    forward(e, std::move(h.call));
 }
 
 void manager_impl::on_crash(const entry_ptr& e, const std::string& reason, bool abnormal,
@@ -237,20 +253,12 @@ void manager_impl::step_through(plugin_actor handle, plugin_config cfg,
 }
 
 void manager_impl::back_up(const entry_ptr& e) {
-  auto now = clock().now();
-  e->status = entry_status::up;
-  e->down_reason.clear();
-  e->answers_seen = e->answers;
-  e->last_progress = now;
   ++e->restarts;
-  auto took = std::chrono::duration_cast<std::chrono::microseconds>(now - e->down_since);
+  auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock().now() - e->down_since);
   emit(event_kind::restarted, e->config.id,
        "serving again " + std::to_string(took.count()) + " us after it went down", {},
        e->attempt, e->backoff);
-  auto held = std::move(e->held);
-  e->held.clear();
-  for (auto& h : held)
-    forward(e, std::move(h.call));
+  serve_again(e);
 }
 
 void manager_impl::hold(const entry_ptr& e, routed_call call) {

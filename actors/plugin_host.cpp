@@ -214,12 +214,20 @@ private:
   caf::result<payload> on_export() {
     if (!context_ || state_.code == state_code::error || state_.code == state_code::unloaded)
       return make_error(errc::invalid_state, id_, "cannot export state while " + to_string(state_));
+    auto state = take_checkpoint();
+    if (!state)
+      return std::move(state.error());
+    return std::move(*state);
+  }
+
+  /// The plugin's checkpoint now; an error names the plugin (and a fatal one crashes it).
+  caf::expected<payload> take_checkpoint() {
     auto state = guarded(id_, "checkpoint", [&]() -> caf::expected<payload> {
       return impl_->checkpoint(*context_);
     });
     if (!state)
       return crash_if_fatal(attribute(std::move(state.error()), id_));
-    return std::move(*state);
+    return state;
   }
 
   caf::result<plugin_state> on_import(payload state) {
@@ -250,17 +258,12 @@ private:
     if (!keeps_state_)
       return;
     calls_since_checkpoint_ = 0;
-    auto state = guarded(id_, "checkpoint", [&]() -> caf::expected<payload> {
-      return impl_->checkpoint(*context_);
-    });
-    if (state) {
+    auto state = take_checkpoint();
+    if (state)
       checkpoints_->save(id_, std::move(*state));
-      return;
-    }
-    auto err = crash_if_fatal(attribute(std::move(state.error()), id_));
-    if (crash_reason_.empty())
+    else if (crash_reason_.empty())
       spdlog::warn("plugin '{}': checkpoint failed (the previous one stays): {}", id_,
-                   describe(err));
+                   describe(state.error()));
   }
 
   caf::result<plugin_state> on_unload() {

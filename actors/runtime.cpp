@@ -26,6 +26,18 @@ manager_options with_spawner(manager_options opts, std::shared_ptr<plugin_spawne
   return opts;
 }
 
+/// A config without an id takes the plugin's own (from its metadata).
+caf::error take_id_from(plugin_config& cfg, const plugin& impl) {
+  if (!cfg.id.empty())
+    return {};
+  try {
+    cfg.id = impl.metadata().id;
+  } catch (const std::exception& e) {
+    return make_error(errc::plugin_failed, "", std::string("metadata threw: ") + e.what());
+  }
+  return {};
+}
+
 } // namespace
 
 runtime::runtime(caf::actor_system& sys, runtime_options opts)
@@ -64,13 +76,8 @@ caf::actor runtime::subscribe(std::function<void(const runtime_event&)> on_event
 caf::expected<plugin_metadata> runtime::add(plugin_config cfg, std::unique_ptr<plugin> impl) {
   if (!impl)
     return make_error(errc::bad_input, cfg.id, "cannot add a null plugin");
-  if (cfg.id.empty()) {
-    try {
-      cfg.id = impl->metadata().id;
-    } catch (const std::exception& e) {
-      return make_error(errc::plugin_failed, "", std::string("metadata threw: ") + e.what());
-    }
-  }
+  if (auto err = take_id_from(cfg, *impl))
+    return err;
   auto host = spawn_plugin_host(system(), cfg.id, std::move(impl), shared_, manager());
   auto md = register_plugin(std::move(cfg), host);
   if (!md) {
@@ -86,14 +93,10 @@ caf::expected<plugin_metadata> runtime::add(plugin_config cfg, const plugin_fact
     auto probe = factory();
     if (!probe)
       return std::move(probe.error());
-    auto unsupervised = std::move(*probe);
-    if (!unsupervised)
+    if (!*probe)
       return make_error(errc::load_failed, "", "the factory made no plugin");
-    try {
-      cfg.id = unsupervised->metadata().id;
-    } catch (const std::exception& e) {
-      return make_error(errc::plugin_failed, "", std::string("metadata threw: ") + e.what());
-    }
+    if (auto err = take_id_from(cfg, **probe))
+      return err;
   }
   if (!spawner_->add_factory(cfg.id, factory))
     return make_error(errc::already_exists, cfg.id, "a plugin with this id is registered already");

@@ -48,6 +48,7 @@
 #include "messages/msgpack_codec.hpp"
 #include "messages/registration.hpp"
 #include "messages/runtime_event.hpp"
+#include "bench_support.hpp"
 #include "flaky_plugin.hpp"
 #include "plugins/api/plugin.hpp"
 
@@ -66,40 +67,15 @@ struct options {
   std::uint64_t seed = 42;
 };
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "fault_bench: %s\nusage: fault_bench [--requests N] [--rate R] [--plugins P] "
-               "[--window W] [--seed S]\n",
-               why);
-  std::exit(2);
-}
-
 options parse(int argc, char** argv) {
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (i + 1 >= argc)
-      usage(("missing value after " + arg).c_str());
-    std::string value = argv[++i];
-    try {
-      if (arg == "--requests")
-        o.requests = std::stoull(value);
-      else if (arg == "--rate")
-        o.rate = std::stod(value);
-      else if (arg == "--plugins")
-        o.plugins = std::stoul(value);
-      else if (arg == "--window")
-        o.window = std::stoul(value);
-      else if (arg == "--seed")
-        o.seed = std::stoull(value);
-      else
-        usage(("unknown option " + arg).c_str());
-    } catch (const std::logic_error&) {
-      usage(("bad value for " + arg + ": " + value).c_str());
-    }
-  }
-  if (o.requests == 0 || o.plugins == 0 || o.window == 0 || o.rate < 0 || o.rate > 1)
-    usage("requests, plugins and window must be > 0 and rate within [0, 1]");
+  troupe::bench::parse_options(argc, argv, "fault_bench: load under faults", [&](CLI::App& app) {
+    app.add_option("--requests", o.requests, "Requests to send")->check(CLI::PositiveNumber);
+    app.add_option("--rate", o.rate, "Share of crash requests")->check(CLI::Range(0.0, 1.0));
+    app.add_option("--plugins", o.plugins, "Plugins")->check(CLI::PositiveNumber);
+    app.add_option("--window", o.window, "Requests outstanding")->check(CLI::PositiveNumber);
+    app.add_option("--seed", o.seed, "Seed of the crash choice");
+  });
   return o;
 }
 

@@ -60,6 +60,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/runtime.hpp"
+#include "bench_support.hpp"
 #include "messages/errors.hpp"
 #include "messages/manager_protocol.hpp"
 #include "messages/msgpack_codec.hpp"
@@ -80,29 +81,11 @@ struct options {
   std::size_t reloads = 200;
 };
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "reload_bench: %s\nusage: reload_bench [--reloads R]\n", why);
-  std::exit(2);
-}
-
 options parse(int argc, char** argv) {
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (i + 1 >= argc)
-      usage(("missing value after " + arg).c_str());
-    std::string value = argv[++i];
-    try {
-      if (arg == "--reloads")
-        o.reloads = std::stoul(value);
-      else
-        usage(("unknown option " + arg).c_str());
-    } catch (const std::logic_error&) {
-      usage(("bad value for " + arg + ": " + value).c_str());
-    }
-  }
-  if (o.reloads == 0)
-    usage("reloads must be > 0");
+  troupe::bench::parse_options(argc, argv, "reload_bench: hot reload latency", [&](CLI::App& app) {
+    app.add_option("--reloads", o.reloads, "Reloads per measurement")->check(CLI::PositiveNumber);
+  });
   return o;
 }
 
@@ -196,13 +179,7 @@ private:
   std::size_t taken_ = 0;
 };
 
-/// The nearest-rank percentile of sorted `xs` (p in (0, 1]).
-double percentile(const std::vector<double>& xs, double p) {
-  if (xs.empty())
-    return 0;
-  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(xs.size())));
-  return xs[std::clamp<std::size_t>(rank, 1, xs.size()) - 1];
-}
+using troupe::bench::percentile;
 
 void print_value(const std::string& name, double x) {
   std::printf("%-42s %10.1f\n", name.c_str(), x);

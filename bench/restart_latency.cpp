@@ -65,6 +65,7 @@
 #include "messages/msgpack_codec.hpp"
 #include "messages/registration.hpp"
 #include "messages/runtime_event.hpp"
+#include "bench_support.hpp"
 #include "flaky_plugin.hpp"
 #include "plugins/api/plugin.hpp"
 
@@ -107,38 +108,16 @@ struct options {
   bool lua = true;
 };
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "restart_latency: %s\nusage: restart_latency [--iterations K] [--warmup W] "
-               "[--no-lua]\n",
-               why);
-  std::exit(2);
-}
-
 options parse(int argc, char** argv) {
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--no-lua") {
-      o.lua = false;
-      continue;
-    }
-    if (i + 1 >= argc)
-      usage(("missing value after " + arg).c_str());
-    std::string value = argv[++i];
-    try {
-      if (arg == "--iterations")
-        o.iterations = std::stoul(value);
-      else if (arg == "--warmup")
-        o.warmup = std::stoul(value);
-      else
-        usage(("unknown option " + arg).c_str());
-    } catch (const std::logic_error&) {
-      usage(("bad value for " + arg + ": " + value).c_str());
-    }
-  }
-  if (o.iterations == 0)
-    usage("iterations must be > 0");
+  troupe::bench::parse_options(argc, argv, "restart_latency: how soon a crashed plugin serves",
+                               [&](CLI::App& app) {
+                                 app.add_option("--iterations", o.iterations, "Crash cycles")
+                                   ->check(CLI::PositiveNumber);
+                                 app.add_option("--warmup", o.warmup, "Warm-up pings");
+                                 auto* no_lua = app.add_flag("--no-lua", "Native plugin only");
+                                 no_lua->each([&](const std::string&) { o.lua = false; });
+                               });
   return o;
 }
 
@@ -314,13 +293,7 @@ private:
   std::map<std::string, std::vector<double>> figures_;
 };
 
-/// The nearest-rank percentile of sorted `xs` (p in (0, 1]).
-double percentile(const std::vector<double>& xs, double p) {
-  if (xs.empty())
-    return 0;
-  auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(xs.size())));
-  return xs[std::clamp<std::size_t>(rank, 1, xs.size()) - 1];
-}
+using troupe::bench::percentile;
 
 double print_figures(const std::string& name, std::vector<double> xs) {
   std::sort(xs.begin(), xs.end());

@@ -48,7 +48,7 @@ caf::expected<node_config> script_config(const target& where) {
   plugin_spec spec;
   spec.kind = "lua";
   spec.script = where.script;
-  spec.config.id = script_plugin_id(where.script);
+  spec.config.id = lua::script_plugin_id(where.script);
   for (const auto& limit : where.limits) {
     auto eq = limit.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -134,14 +134,6 @@ int print_answer(const caf::expected<payload>& out, const std::string& plugin) {
 }
 
 } // namespace
-
-std::string script_plugin_id(const std::string& script) {
-  auto name = std::filesystem::path(script).filename().string();
-  auto dot = name.rfind(".lua");
-  if (dot != std::string::npos && dot > 0 && dot + 4 == name.size())
-    name.erase(dot);
-  return name.empty() ? "script" : name;
-}
 
 int run_node(const run_options& opts, const std::string& exe_dir) {
   auto cfg = load_node_config(opts.config_path);

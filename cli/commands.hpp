@@ -18,9 +18,6 @@ struct target {
   bool watch = false;              ///< --watch: reload the script when its file changes.
 };
 
-/// The plugin id `troupe exec --script FILE` gives the script: the file name without ".lua".
-std::string script_plugin_id(const std::string& script);
-
 /// Options of `troupe run`.
 struct run_options {
   std::string config_path;

@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
+#include "plugins/lua/lua_plugin.hpp"
 
 namespace {
 
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
       }
       if (!plugin.empty())
         json = plugin; // the one positional is the input
-      plugin = troupe::cli::script_plugin_id(where.script);
+      plugin = troupe::lua::script_plugin_id(where.script);
     } else if (plugin.empty()) {
       std::cerr << "exec needs a PLUGIN id, or --script FILE.lua\n";
       return 2;

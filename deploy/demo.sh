@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${1:-build/cli/troupe}
 CFG=deploy/demo.toml
+wait_for() { for _ in $(seq 100); do grep -q -- "$2" "$1" 2>/dev/null && return; sleep 0.05; done; }
 say() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
 
 say "Three plugins: two compiled in, one a shared library loaded at run time" "troupe list -c $CFG"
@@ -54,13 +55,13 @@ say "A node: troupe run publishes the manager; other processes use --node" "trou
 "$T" run "$CFG" --port "$port" 2> /tmp/troupe-demo-node.log &
 node=$!
 trap 'kill -INT $node 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q serving /tmp/troupe-demo-node.log 2>/dev/null && break; sleep 0.05; done
+wait_for /tmp/troupe-demo-node.log serving
 for i in 1 2 3; do "$T" exec echo "{\"request\":$i}" --node "127.0.0.1:$port"; done
 
 say "Supervision: a script crashes, is restarted, and keeps its state" "troupe events --node ... & troupe exec tally '{\"op\":\"leak\"}' --node ..."
 "$T" --log-level info events --node "127.0.0.1:$port" --count 2 --for 20 2> /tmp/troupe-demo-events.log &
 events=$!
-for _ in $(seq 100); do grep -q listening /tmp/troupe-demo-events.log 2>/dev/null && break; sleep 0.05; done
+wait_for /tmp/troupe-demo-events.log listening
 "$T" exec tally '{"op":"add","key":"deploys","by":41}' --node "127.0.0.1:$port"
 "$T" exec tally '{"op":"leak"}' --node "127.0.0.1:$port" 2>/dev/null || echo "(exit code $?)"
 wait $events

@@ -13,6 +13,9 @@ check() { # check NAME EXPECTED-SUBSTRING ACTUAL
   if [[ "$3" == *"$2"* ]]; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "FAIL $1: expected to find [$2] in [$3]"; fi
 }
+wait_for() { # wait_for FILE PATTERN: until FILE holds PATTERN (at most 10 s); another process writes it
+  for _ in $(seq 200); do grep -q -- "$2" "$1" 2>/dev/null && return; sleep 0.05; done
+}
 check_rc() { # check_rc NAME EXPECTED ACTUAL
   if [ "$2" -eq "$3" ]; then passed=$((passed + 1)); else
     failed=$((failed + 1)); echo "FAIL $1: exit code $3, expected $2"; fi
@@ -112,7 +115,7 @@ check MissingLibraryIsNotFound '"code":"not_found"' "$out"
 port=$(( 30000 + RANDOM % 20000 ))
 "$T" --log-level info run "$work/node.toml" --port "$port" 2> "$work/node.log" &
 node=$!
-for _ in $(seq 200); do grep -q serving "$work/node.log" 2>/dev/null && break; sleep 0.05; done
+wait_for "$work/node.log" serving
 check NodeStarts "serving 3 plugin(s)" "$(cat "$work/node.log")"
 out=$("$T" exec echo '"remote"' --node "127.0.0.1:$port" 2>/dev/null)
 check RemoteExec '"remote"' "$out"
@@ -185,11 +188,11 @@ check BadStrategyListsTheChoices "one_for_one, one_for_all, rest_for_one" "$out"
 port=$(( 30000 + RANDOM % 20000 ))
 "$T" --log-level info run "$work/supervised.toml" --port "$port" 2> "$work/snode.log" &
 node=$!
-for _ in $(seq 200); do grep -q serving "$work/snode.log" 2>/dev/null && break; sleep 0.05; done
+wait_for "$work/snode.log" serving
 "$T" --log-level info events --node "127.0.0.1:$port" --count 2 --for 30 --json \
   > "$work/events.out" 2> "$work/events.log" &
 events=$!
-for _ in $(seq 200); do grep -q listening "$work/events.log" 2>/dev/null && break; sleep 0.05; done
+wait_for "$work/events.log" listening
 out=$("$T" exec hoarder '"hoard"' --node "127.0.0.1:$port" 2>/dev/null); rc=$?
 check_rc RemoteCrashExitsOne 1 $rc
 check RemoteCrashIsCrashed '"code":"crashed"' "$out"
@@ -210,9 +213,9 @@ mkfifo "$work/hot/in"
 watcher=$!
 exec 3> "$work/hot/in"
 echo '"a"' >&3
-for _ in $(seq 200); do [ -s "$work/hot/out" ] && break; sleep 0.05; done
+wait_for "$work/hot/out" ok
 printf "plugin_version='2.0.0'\ncount=0\nfunction execute(x) count=count+1 return {v=2,count=count} end\n" > "$work/hot/w.lua"
-for _ in $(seq 200); do grep -q reload_completed "$work/hot/err" 2>/dev/null && break; sleep 0.05; done
+wait_for "$work/hot/err" reload_completed
 echo '"b"' >&3
 exec 3>&-
 wait $watcher
@@ -227,7 +230,7 @@ TOML
 port=$(( 30000 + RANDOM % 20000 ))
 "$T" --log-level info run "$work/hot/node.toml" --port "$port" 2> "$work/hot/node.log" &
 node=$!
-for _ in $(seq 200); do grep -q serving "$work/hot/node.log" 2>/dev/null && break; sleep 0.05; done
+wait_for "$work/hot/node.log" serving
 "$T" exec w '"x"' --node "127.0.0.1:$port" > /dev/null 2>&1
 printf "plugin_version='3.0.0'\ncount=0\nfunction execute(x) count=count+1 return {v=3,count=count} end\n" > "$work/hot/w.lua"
 out=$("$T" reload w --node "127.0.0.1:$port" 2>/dev/null); rc=$?
@@ -241,7 +244,7 @@ check_rc BrokenReloadExitsOne 1 $rc
 check BrokenReloadSaysOldServes 'the old version serves on' "$out"
 printf "plugin_version='4.0.0'\ncount=0\nfunction execute(x) count=count+1 return {v=4,count=count} end\n" > "$work/hot/w.lua"
 kill -HUP $node
-for _ in $(seq 200); do grep -q "SIGHUP: 'w' reloaded" "$work/hot/node.log" 2>/dev/null && break; sleep 0.05; done
+wait_for "$work/hot/node.log" "SIGHUP: 'w' reloaded"
 out=$("$T" exec w '"x"' --node "127.0.0.1:$port" 2>/dev/null)
 check SighupReloads '{"count":3,"v":4}' "$out"
 out=$("$T" stats w --node "127.0.0.1:$port" 2>/dev/null)

@@ -61,7 +61,7 @@ void step_chain(reloader_actor* self, const std::string& id, std::vector<lifecyc
 void load_new(reloader_actor* self, const std::string& path) {
   auto& st = self->state;
   auto cfg = st.opts.new_plugin;
-  cfg.id = std::filesystem::path(path).stem().string();
+  cfg.id = lua::script_plugin_id(path);
   if (!st.spawner->add_factory(cfg.id, lua::lua_plugin::factory({path, {}}))) {
     spdlog::warn("watch: new file '{}': a plugin named '{}' exists already", path, cfg.id);
     return;

@@ -2,6 +2,7 @@
 
 #include "messages/msgpack_codec.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -427,6 +428,14 @@ std::map<std::string, std::int64_t> lua_plugin::counters() const {
 
 const sandbox_limits& lua_plugin::limits() const {
   return impl_->runner ? impl_->runner->limits() : impl_->base_limits;
+}
+
+std::string script_plugin_id(const std::string& path) {
+  auto name = std::filesystem::path(path).filename().string();
+  auto dot = name.rfind(".lua");
+  if (dot != std::string::npos && dot > 0 && dot + 4 == name.size())
+    name.erase(dot);
+  return name.empty() ? "script" : name;
 }
 
 } // namespace troupe::lua

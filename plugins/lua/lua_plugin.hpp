@@ -31,6 +31,10 @@ struct script_problem {
 /// require, debug, package, dofile, loadfile, string.dump) as warnings.
 std::vector<script_problem> validate_script(const std::string& source);
 
+/// The plugin id a script file gets when nothing names it: the file name without ".lua"
+/// ("script" if that leaves nothing). Used by `troupe exec --script` and the file watch.
+std::string script_plugin_id(const std::string& path);
+
 /// Hosts one script. load compiles and runs its main chunk once; execute runs `execute(input)` as
 /// a coroutine so that call_plugin can wait for another plugin without blocking the actor.
 class lua_plugin final : public plugin {
