@@ -52,6 +52,11 @@ runtime::runtime(caf::actor_system& sys, runtime_options opts)
 
 runtime::~runtime() {
   watcher_.reset();
+  {
+    // No subscriber callback runs after this: the listeners' actors may outlive the runtime.
+    std::lock_guard<std::mutex> guard{gate_->mtx};
+    gate_->open = false;
+  }
   for (auto& s : subscribers_)
     caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   for (auto& host : hosts_)
@@ -61,8 +66,13 @@ runtime::~runtime() {
 }
 
 caf::actor runtime::subscribe(std::function<void(const runtime_event&)> on_event) {
-  auto listener = system().spawn([on_event](caf::event_based_actor*) -> caf::behavior {
-    return {[on_event](event_atom, const runtime_event& ev) { on_event(ev); }};
+  auto gate = gate_;
+  auto listener = system().spawn([on_event, gate](caf::event_based_actor*) -> caf::behavior {
+    return {[on_event, gate](event_atom, const runtime_event& ev) {
+      std::lock_guard<std::mutex> guard{gate->mtx};
+      if (gate->open)
+        on_event(ev);
+    }};
   });
   if (auto err = client::subscribe(listener)) {
     spdlog::warn("subscribing to events failed: {}", describe(err));

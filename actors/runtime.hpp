@@ -14,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -81,8 +82,9 @@ public:
   caf::expected<plugin_metadata> add_lua(plugin_config cfg, const std::string& path);
 
   /// Calls `on_event` for every later event of the manager (crashes, restarts, escalations,
-  /// health changes), on a CAF worker thread, one event at a time, until the returned actor is
-  /// sent an exit (or the runtime ends). `on_event` must not block for long.
+  /// health changes, reloads), on a CAF worker thread, one event at a time, until the returned
+  /// actor is sent an exit or the runtime is destroyed (no call runs after the destructor
+  /// returns). `on_event` must not block for long.
   caf::actor subscribe(std::function<void(const runtime_event&)> on_event);
 
   /// Watches opts.directories and reloads a Lua plugin when its script changes (see
@@ -99,6 +101,12 @@ private:
   std::shared_ptr<plugin_spawner> spawner_;
   supervision_config supervision_;
   std::vector<caf::actor> subscribers_;
+  /// Closed by the destructor: subscriber callbacks never run once the runtime is gone.
+  struct callback_gate {
+    std::mutex mtx;
+    bool open = true;
+  };
+  std::shared_ptr<callback_gate> gate_ = std::make_shared<callback_gate>();
   std::map<std::string, std::string> script_paths_; ///< Lua script path -> plugin id.
   std::unique_ptr<reload_watcher> watcher_;
   std::vector<plugin_actor> hosts_;
