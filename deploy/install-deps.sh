@@ -8,6 +8,7 @@ packages=(
   libcaf-dev liblua5.4-dev libmsgpack-cxx-dev libspdlog-dev
   nlohmann-json3-dev rapidjson-dev libtomlplusplus-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libutfcpp-dev lua5.4
 )
 
 missing=()
