@@ -52,9 +52,8 @@ struct entry {
   // Calls sent to the actor and not answered yet, by ticket.
   std::unordered_map<std::uint64_t, caf::typed_response_promise<payload>> in_flight;
   std::uint64_t next_ticket = 0;
-  // Watchdog: answers since the last tick and when progress was last seen.
-  std::uint64_t answers = 0;
-  std::uint64_t answers_seen = 0;
+  // Watchdog: when the plugin last made progress with calls in flight: the moment a call was
+  // sent to an idle plugin, or the last answer while other calls were still in flight.
   caf::actor_clock::time_point last_progress;
   std::deque<held_call> held;
   std::uint64_t restart_batch = 0; ///< The pending restart that brings it back.

@@ -99,7 +99,6 @@ void manager_impl::run_drained(const entry_ptr& e) {
 void manager_impl::serve_again(const entry_ptr& e) {
   e->status = entry_status::up;
   e->down_reason.clear();
-  e->answers_seen = e->answers;
   e->last_progress = clock().now();
   auto held = std::move(e->held);
   e->held.clear();
@@ -335,11 +334,8 @@ void manager_impl::check_watchdog(const entry_ptr& e, caf::actor_clock::time_poi
   auto limit = group_of(e->config.id).watchdog;
   if (limit.count() <= 0)
     return;
-  if (e->in_flight.empty() || e->answers != e->answers_seen) {
-    e->answers_seen = e->answers;
-    e->last_progress = now;
+  if (e->in_flight.empty())
     return;
-  }
   if (now - e->last_progress >= limit)
     on_crash(e, "watchdog: no answer for " + ms_text(now - e->last_progress) + " with "
                   + std::to_string(e->in_flight.size()) + " call(s) in flight (limit "
