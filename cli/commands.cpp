@@ -32,7 +32,7 @@ constexpr int exit_usage = 2;
 
 /// Prints an error as {"error": {...}} on stdout and as a log line on stderr.
 int report(const caf::error& err, int code) {
-  std::cout << nlohmann::json{{"error", error_json(err)}}.dump() << std::endl;
+  std::cout << render_json(nlohmann::json{{"error", error_json(err)}}) << std::endl;
   spdlog::error("{}", describe(err));
   return code;
 }
@@ -129,7 +129,7 @@ int print_answer(const caf::expected<payload>& out, const std::string& plugin) {
   auto json = payload_to_json(*out, plugin);
   if (!json)
     return report(json.error(), exit_failed);
-  std::cout << json->dump() << std::endl;
+  std::cout << render_json(*json) << std::endl;
   return exit_ok;
 }
 
@@ -197,17 +197,17 @@ int exec_plugin(const target& where, const std::string& plugin,
   if (json) {
     auto line = execute_line(api, plugin, *json);
     if (line.contains("error")) {
-      std::cout << line.dump() << std::endl;
+      std::cout << render_json(line) << std::endl;
       spdlog::error("{}", line["error"]["message"].get<std::string>());
       return exit_failed;
     }
-    std::cout << line["ok"].dump() << std::endl;
+    std::cout << render_json(line["ok"]) << std::endl;
     return exit_ok;
   }
   for (std::string text; std::getline(std::cin, text);) {
     if (text.find_first_not_of(" \t\r") == std::string::npos)
       continue;
-    std::cout << execute_line(api, plugin, text).dump() << std::endl;
+    std::cout << render_json(execute_line(api, plugin, text)) << std::endl;
   }
   return exit_ok;
 }
@@ -219,7 +219,7 @@ int reload_plugin(const target& where, const std::string& plugin) {
   auto md = (*s)->api().reload(plugin);
   if (!md)
     return report(md.error(), exit_failed);
-  std::cout << to_json(*md).dump(2) << std::endl;
+  std::cout << render_json(to_json(*md), 2) << std::endl;
   return exit_ok;
 }
 
@@ -234,7 +234,7 @@ int watch_events(const target& where, const events_options& opts) {
   auto json = opts.json;
   auto printer = (*s)->system().spawn([seen, json](caf::event_based_actor*) -> caf::behavior {
     return {[seen, json](event_atom, const runtime_event& ev) {
-      std::cout << (json ? to_json(ev).dump() : describe(ev)) << std::endl;
+      std::cout << (json ? render_json(to_json(ev)) : describe(ev)) << std::endl;
       ++*seen;
     }};
   });
@@ -269,7 +269,7 @@ int list_plugins(const target& where, const std::optional<std::string>& type) {
   }
   if (!rows)
     return report(rows.error(), exit_failed);
-  std::cout << json_array(*rows).dump(2) << std::endl;
+  std::cout << render_json(json_array(*rows), 2) << std::endl;
   return exit_ok;
 }
 
@@ -281,13 +281,13 @@ int show_stats(const target& where, const std::optional<std::string>& plugin) {
     auto one = (*s)->api().stats(*plugin);
     if (!one)
       return report(one.error(), exit_failed);
-    std::cout << to_json(*one).dump(2) << std::endl;
+    std::cout << render_json(to_json(*one), 2) << std::endl;
     return exit_ok;
   }
   auto all = (*s)->api().stats();
   if (!all)
     return report(all.error(), exit_failed);
-  std::cout << json_array(*all).dump(2) << std::endl;
+  std::cout << render_json(json_array(*all), 2) << std::endl;
   return exit_ok;
 }
 
@@ -299,7 +299,7 @@ int show_health(const target& where) {
   if (!all)
     return report(all.error(), exit_failed);
   bool healthy = std::all_of(all->begin(), all->end(), [](const auto& h) { return h.healthy; });
-  std::cout << json_array(*all).dump(2) << std::endl;
+  std::cout << render_json(json_array(*all), 2) << std::endl;
   return healthy ? exit_ok : exit_failed;
 }
 
@@ -310,7 +310,7 @@ int list_tools(const target& where) {
   auto tools = (*s)->api().tools();
   if (!tools)
     return report(tools.error(), exit_failed);
-  std::cout << json_array(*tools).dump(2) << std::endl;
+  std::cout << render_json(json_array(*tools), 2) << std::endl;
   return exit_ok;
 }
 
@@ -329,8 +329,8 @@ int validate_scripts(const std::vector<std::string>& files) {
   for (const auto& file : files) {
     std::ifstream in(file, std::ios::binary);
     if (!in) {
-      std::cout << nlohmann::json{{"file", file}, {"line", 0}, {"severity", "error"},
-                                  {"message", "cannot read the file"}}.dump() << std::endl;
+      std::cout << render_json(nlohmann::json{{"file", file}, {"line", 0}, {"severity", "error"},
+                                  {"message", "cannot read the file"}}) << std::endl;
       any_error = true;
       continue;
     }
@@ -338,9 +338,9 @@ int validate_scripts(const std::vector<std::string>& files) {
     text << in.rdbuf();
     for (const auto& p : lua::validate_script(text.str())) {
       any_error = any_error || !p.warning;
-      std::cout << nlohmann::json{{"file", file}, {"line", p.line},
+      std::cout << render_json(nlohmann::json{{"file", file}, {"line", p.line},
                                   {"severity", p.warning ? "warning" : "error"},
-                                  {"message", p.message}}.dump() << std::endl;
+                                  {"message", p.message}}) << std::endl;
     }
   }
   return any_error ? exit_failed : exit_ok;

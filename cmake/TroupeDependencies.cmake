@@ -31,6 +31,8 @@ find_package(nlohmann_json CONFIG REQUIRED)
 find_path(RAPIDJSON_INCLUDE_DIR rapidjson/reader.h REQUIRED)
 add_library(rapidjson INTERFACE IMPORTED)
 set_target_properties(rapidjson PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${RAPIDJSON_INCLUDE_DIR}")
+# utfcpp (header-only): strict UTF-8 validation (overlong forms and surrogates refused).
+find_package(utf8cpp CONFIG REQUIRED)
 find_package(tomlplusplus CONFIG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(SQLite3 REQUIRED)

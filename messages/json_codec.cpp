@@ -2,6 +2,7 @@
 
 #include "messages/errors.hpp"
 #include "messages/msgpack_codec.hpp"
+#include "messages/utf8.hpp"
 
 namespace troupe {
 
@@ -34,6 +35,11 @@ caf::expected<payload> payload_from_json_text(const std::string& text) {
 
 namespace {
 
+nlohmann::json bytes_json(const char* data, std::size_t size) {
+  auto* first = reinterpret_cast<const std::uint8_t*>(data);
+  return nlohmann::json::binary(std::vector<std::uint8_t>(first, first + size));
+}
+
 // msgpack allows any key type; JSON only strings. Walks msgpack-c's object tree so that integer
 // keys, for example, become "1" instead of failing the whole conversion.
 nlohmann::json to_json(const msgpack::object& o) {
@@ -44,11 +50,11 @@ nlohmann::json to_json(const msgpack::object& o) {
     case msgpack::type::NEGATIVE_INTEGER: return o.via.i64;
     case msgpack::type::FLOAT32:
     case msgpack::type::FLOAT64: return o.via.f64;
-    case msgpack::type::STR: return std::string(o.via.str.ptr, o.via.str.size);
-    case msgpack::type::BIN: {
-      std::vector<std::uint8_t> bytes(o.via.bin.ptr, o.via.bin.ptr + o.via.bin.size);
-      return nlohmann::json::binary(std::move(bytes));
-    }
+    case msgpack::type::STR:
+      if (!is_valid_utf8(o.via.str.ptr, o.via.str.size))
+        return bytes_json(o.via.str.ptr, o.via.str.size);
+      return std::string(o.via.str.ptr, o.via.str.size);
+    case msgpack::type::BIN: return bytes_json(o.via.bin.ptr, o.via.bin.size);
     case msgpack::type::ARRAY: {
       auto result = nlohmann::json::array();
       for (std::uint32_t i = 0; i < o.via.array.size; ++i)
@@ -60,8 +66,9 @@ nlohmann::json to_json(const msgpack::object& o) {
       for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
         const auto& kv = o.via.map.ptr[i];
         auto key = kv.key.type == msgpack::type::STR
+                       && is_valid_utf8(kv.key.via.str.ptr, kv.key.via.str.size)
                      ? std::string(kv.key.via.str.ptr, kv.key.via.str.size)
-                     : to_json(kv.key).dump();
+                     : render_json(to_json(kv.key));
         result[key] = to_json(kv.val);
       }
       return result;
@@ -75,6 +82,10 @@ nlohmann::json to_json(const msgpack::object& o) {
 }
 
 } // namespace
+
+std::string render_json(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 caf::expected<nlohmann::json> payload_to_json(const payload& in, const std::string& plugin) {
   auto handle = unpack(in, plugin);

@@ -184,12 +184,7 @@ int json_encode(lua_State* L) {
     auto why = detail_of(encoded ? value.error() : encoded.error());
     return luaL_error(L, "json_encode: %s", why.c_str());
   }
-  std::string text;
-  try {
-    text = value->dump();
-  } catch (const nlohmann::json::exception& e) {
-    return luaL_error(L, "json_encode: %s", e.what()); // e.g. a string that is not UTF-8
-  }
+  auto text = render_json(*value); // strings that are not UTF-8 were packed as bytes
   if (auto* guard = run_guard::of(L))
     guard->charge(L, text.size() / 16 + 1);
   lua_pushlstring(L, text.data(), text.size());

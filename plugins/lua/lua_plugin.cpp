@@ -177,7 +177,7 @@ caf::error lua_plugin::impl::read_tools(const std::string& id, const std::string
         if (!json)
           problem = where + ".parameters: " + detail_of(json.error());
         else
-          t.spec.parameters = json->dump();
+          t.spec.parameters = render_json(*json);
       } else if (ptype != LUA_TNIL) {
         problem = where + ".parameters must be a JSON-schema table or JSON text";
       }

@@ -9,6 +9,7 @@
 
 #include "messages/errors.hpp"
 #include "messages/msgpack_codec.hpp"
+#include "messages/utf8.hpp"
 
 namespace troupe::lua {
 
@@ -89,21 +90,6 @@ caf::expected<int> push_decoded(lua_State* L, const payload& in, const std::stri
 
 // -- Lua -> msgpack ------------------------------------------------------------------------------
 
-bool valid_utf8(const char* s, std::size_t n) {
-  std::size_t i = 0;
-  while (i < n) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > n)
-      return false;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2)
-        return false;
-    i += len;
-  }
-  return true;
-}
-
 /// msgpack-c's packer writes into the payload's own vector: no intermediate buffer.
 struct byte_sink {
   std::vector<std::uint8_t>* bytes;
@@ -149,7 +135,7 @@ public:
       case LUA_TSTRING: {
         std::size_t n = 0;
         const char* s = lua_tolstring(L_, idx, &n);
-        if (valid_utf8(s, n)) {
+        if (is_valid_utf8(s, n)) {
           packer_.pack_str(static_cast<std::uint32_t>(n));
           packer_.pack_str_body(s, static_cast<std::uint32_t>(n));
         } else {
