@@ -18,15 +18,19 @@ void tool_catalog::reset(const std::string& plugin, const std::vector<tool_spec>
       continue;
     }
     auto text = t.parameters.empty() ? std::string(R"({"type":"object"})") : t.parameters;
-    auto schema = nlohmann::json::parse(text, nullptr, false);
-    std::string problem = schema.is_discarded() ? "its parameters are not valid JSON"
-                                                : check_schema(schema);
-    if (!problem.empty()) {
-      spdlog::warn("plugin '{}': tool '{}' skipped: {}", plugin, t.name, problem);
+    auto document = nlohmann::json::parse(text, nullptr, false);
+    if (document.is_discarded()) {
+      spdlog::warn("plugin '{}': tool '{}' skipped: its parameters are not valid JSON", plugin,
+                   t.name);
       continue;
     }
-    tools_.emplace(t.name, entry{tool_info{plugin, t.name, t.description, schema.dump()},
-                                 std::move(schema)});
+    compiled_schema schema{std::move(document)};
+    if (!schema.problem().empty()) {
+      spdlog::warn("plugin '{}': tool '{}' skipped: {}", plugin, t.name, schema.problem());
+      continue;
+    }
+    tool_info info{plugin, t.name, t.description, render_json(schema.document())};
+    tools_.emplace(t.name, entry{std::move(info), std::move(schema)});
   }
 }
 
@@ -56,7 +60,7 @@ caf::error tool_catalog::check(const std::string& name, const payload& args) con
     return std::move(value.error());
   if (value->is_null())
     *value = nlohmann::json::object();
-  auto violations = validate_against_schema(i->second.schema, *value);
+  auto violations = i->second.schema.validate(*value);
   if (!violations.empty())
     return make_error(errc::bad_input, plugin_,
                       "tool '" + name + "': arguments do not match its schema: "

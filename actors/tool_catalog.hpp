@@ -1,5 +1,5 @@
 #pragma once
-// The tools one plugin offers, with their schemas parsed once and argument checking.
+// The tools one plugin offers, with their schemas parsed and compiled once, and argument checking.
 
 #include <map>
 #include <string>
@@ -10,6 +10,7 @@
 
 #include "messages/payload.hpp"
 #include "messages/plugin_types.hpp"
+#include "plugins/api/json_schema.hpp"
 #include "plugins/api/plugin.hpp"
 
 namespace troupe {
@@ -34,7 +35,7 @@ public:
 private:
   struct entry {
     tool_info info;
-    nlohmann::json schema;
+    compiled_schema schema; ///< Checked and its patterns compiled once, at registration.
   };
   std::string plugin_;
   std::map<std::string, entry> tools_;

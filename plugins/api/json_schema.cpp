@@ -30,6 +30,12 @@ const auto regex_flags = std::regex::ECMAScript | std::regex_constants::__polyno
 const auto regex_flags = std::regex::ECMAScript;
 #endif
 
+} // namespace
+
+struct pattern_cache : std::map<std::string, std::regex> {};
+
+namespace {
+
 // ------------------------------------------------------------------------------ shared helpers
 
 /// `key` as one JSON-pointer token (RFC 6901: "~" becomes "~0", "/" becomes "~1").
@@ -240,7 +246,15 @@ std::string check_node(const json& s, const std::string& at) {
 
 // ---------------------------------------------------------------------------------- validation
 
-using violations = std::vector<schema_violation>;
+/// Where violations go, with the schema's compiled patterns (null: compile each when used).
+struct violations {
+  const pattern_cache* patterns = nullptr;
+  std::vector<schema_violation> list;
+
+  void push_back(schema_violation v) { list.push_back(std::move(v)); }
+  bool empty() const { return list.empty(); }
+  const schema_violation& front() const { return list.front(); }
+};
 
 void validate_node(const json& s, const json& v, const std::string& at, violations& out);
 
@@ -310,7 +324,12 @@ void validate_string(const json& s, const std::string& v, const std::string& at,
   if (!pattern)
     return;
   try {
-    if (!std::regex_search(v, std::regex(pattern->get<std::string>(), regex_flags)))
+    const auto& source = pattern->get_ref<const std::string&>();
+    auto compiled = out.patterns ? out.patterns->find(source) : out.patterns->end();
+    bool found = out.patterns && compiled != out.patterns->end()
+                   ? std::regex_search(v, compiled->second)
+                   : std::regex_search(v, std::regex(source, regex_flags));
+    if (!found)
       out.push_back({at, "does not match pattern " + show(*pattern)});
   } catch (const std::regex_error& e) {
     out.push_back({at, "pattern " + show(*pattern) + " could not be applied: " + e.what()});
@@ -377,11 +396,12 @@ void validate_enum_const(const json& s, const json& v, const std::string& at, vi
 /// How `v` fares against each schema of `list`: the branches it matches and a summary of the
 /// first violation of each branch it fails ("#0 /a: expected string, got integer | #1 ...").
 std::pair<std::vector<std::size_t>, std::string> try_branches(const json& list, const json& v,
-                                                              const std::string& at) {
+                                                              const std::string& at,
+                                                              const pattern_cache* patterns) {
   std::vector<std::size_t> matched;
   std::string failures;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    violations branch;
+    violations branch{patterns, {}};
     validate_node(list[i], v, at, branch);
     if (branch.empty()) {
       matched.push_back(i);
@@ -403,7 +423,7 @@ void validate_combinators(const json& s, const json& v, const std::string& at, v
     const json* list = keyword(s, key);
     if (!list)
       continue;
-    const auto [matched, failures] = try_branches(*list, v, at);
+    const auto [matched, failures] = try_branches(*list, v, at, out.patterns);
     const std::string of = " of the " + std::to_string(list->size()) + " " + key + " schemas";
     if (matched.empty())
       out.push_back({at, "matches none" + of + " (" + failures + ")"});
@@ -413,7 +433,7 @@ void validate_combinators(const json& s, const json& v, const std::string& at, v
                            "), expected exactly 1"});
   }
   if (const json* negated = keyword(s, "not")) {
-    violations branch;
+    violations branch{out.patterns, {}};
     validate_node(*negated, v, at, branch);
     if (branch.empty())
       out.push_back({at, "matches the schema under 'not', expected not to"});
@@ -441,6 +461,25 @@ void validate_node(const json& s, const json& v, const std::string& at, violatio
   validate_combinators(s, v, at, out);
 }
 
+/// Every string under a "pattern" key of `s`, compiled (a pattern that does not compile is left
+/// out: check_schema has refused the schema already).
+void collect_patterns(const json& s, pattern_cache& into) {
+  if (s.is_object()) {
+    for (auto it = s.begin(); it != s.end(); ++it) {
+      if (it.key() == "pattern" && it->is_string() && into.count(it->get<std::string>()) == 0) {
+        try {
+          into.emplace(it->get<std::string>(), std::regex(it->get<std::string>(), regex_flags));
+        } catch (const std::regex_error&) {
+        }
+      }
+      collect_patterns(*it, into);
+    }
+  } else if (s.is_array()) {
+    for (const json& member : s)
+      collect_patterns(member, into);
+  }
+}
+
 } // namespace
 
 std::string check_schema(const nlohmann::json& schema) {
@@ -453,19 +492,36 @@ std::string check_schema(const nlohmann::json& schema) {
   }
 }
 
-std::vector<schema_violation> validate_against_schema(const nlohmann::json& schema,
-                                                      const nlohmann::json& value) {
+compiled_schema::compiled_schema(nlohmann::json schema) : schema_(std::move(schema)) {
+  problem_ = check_schema(schema_);
+  if (!problem_.empty())
+    return;
   try {
-    if (std::string p = check_schema(schema); !p.empty())
-      return {{"", "invalid schema: " + p}};
+    auto patterns = std::make_shared<pattern_cache>();
+    collect_patterns(schema_, *patterns);
+    patterns_ = std::move(patterns);
+  } catch (const std::exception& e) {
+    problem_ = std::string("schema could not be compiled: ") + e.what();
+  }
+}
+
+std::vector<schema_violation> compiled_schema::validate(const nlohmann::json& value) const {
+  try {
+    if (!problem_.empty())
+      return {{"", "invalid schema: " + problem_}};
     if (std::optional<std::string> deep = too_deep(value, "", pointer_child))
       return {{*deep, "value nested deeper than 64 levels"}};
-    violations out;
-    validate_node(schema, value, "", out);
-    return out;
+    violations out{patterns_.get(), {}};
+    validate_node(schema_, value, "", out);
+    return std::move(out.list);
   } catch (const std::exception& e) {
     return {{"", std::string("value could not be validated: ") + e.what()}};
   }
+}
+
+std::vector<schema_violation> validate_against_schema(const nlohmann::json& schema,
+                                                      const nlohmann::json& value) {
+  return compiled_schema(schema).validate(value);
 }
 
 std::string describe_violations(const std::vector<schema_violation>& v) {
