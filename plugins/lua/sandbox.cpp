@@ -89,10 +89,10 @@ void add_table(lua_State* L, int env, lua_Integer string_limit) {
   int lib = lua_gettop(L);
   copy_fields(L, stock, lib, {"pack", "unpack"});
   wrap_field(L, stock, lib, "concat", sandboxed::table_concat, string_limit);
-  wrap_field(L, stock, lib, "insert", sandboxed::charged_by_length, 0);
-  wrap_field(L, stock, lib, "remove", sandboxed::charged_by_length, 0);
-  wrap_field(L, stock, lib, "sort", sandboxed::charged_by_length, 1);
-  wrap_field(L, stock, lib, "move", sandboxed::charged_by_length, 2);
+  wrap_field(L, stock, lib, "insert", sandboxed::table_insert);
+  wrap_field(L, stock, lib, "remove", sandboxed::table_remove);
+  wrap_field(L, stock, lib, "sort", sandboxed::table_sort);
+  wrap_field(L, stock, lib, "move", sandboxed::table_move);
   lua_setfield(L, env, "table");
   lua_pop(L, 1);
 }
@@ -103,23 +103,35 @@ void add_coroutine(lua_State* L, int env) {
   lua_newtable(L);
   int lib = lua_gettop(L);
   copy_fields(L, stock, lib, {"create", "isyieldable", "running", "status", "yield"});
-  wrap_field(L, stock, lib, "resume", sandboxed::sticky);
+  wrap_field(L, stock, lib, "resume", sandboxed::resume);
   wrap_field(L, stock, lib, "close", sandboxed::close);
-  // wrap, over create and the sticky resume. The stock wrap resets a failed coroutine, which
-  // would run its to-be-closed variables with hooks off (see sandboxed::close).
-  static const char wrap_source[] =
-    "local create, resume, error = ...\n"
-    "local function pass(ok, ...) if ok then return ... end error((...), 0) end\n"
-    "return function(f) local co = create(f)\n"
-    "  return function(...) return pass(resume(co, ...)) end end\n";
-  if (luaL_loadbufferx(L, wrap_source, sizeof wrap_source - 1, "=coroutine.wrap", "t") != LUA_OK)
-    lua_error(L);
-  lua_getfield(L, lib, "create");
-  lua_getfield(L, lib, "resume");
-  lua_getfield(L, env, "error");
-  lua_call(L, 3, 1);
+  lua_pushcfunction(L, sandboxed::wrap);
   lua_setfield(L, lib, "wrap");
   lua_setfield(L, env, "coroutine");
+  lua_pop(L, 1);
+}
+
+/// Points package.loaded (the registry's LOADED table, which scripts cannot reach) at the
+/// sandbox's tables instead of the stock ones. luaL_argerror names a function that its caller's
+/// code does not name (one called through pcall, say) by finding it there, as stock Lua does:
+/// "bad argument #1 to 'string.rep'", not "to '?'".
+void register_loaded(lua_State* L, int env) {
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  int loaded = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, loaded) != 0) { // drops the stock libraries the sandbox does not have
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_pushnil(L);
+    lua_rawset(L, loaded);
+  }
+  lua_pushvalue(L, env);
+  lua_setfield(L, loaded, LUA_GNAME);
+  for (const char* name : {LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_COLIBNAME, LUA_MATHLIBNAME,
+                           LUA_UTF8LIBNAME, LUA_OSLIBNAME}) {
+    lua_getfield(L, env, name);
+    lua_setfield(L, loaded, name);
+  }
   lua_pop(L, 1);
 }
 
@@ -162,6 +174,7 @@ void open_sandbox(lua_State* L, std::size_t string_limit) {
   add_copy(L, env, LUA_MATHLIBNAME, luaopen_math);
   add_copy(L, env, LUA_UTF8LIBNAME, luaopen_utf8);
   add_os(L, env);
+  register_loaded(L, env);
   // The environment becomes the globals every chunk loaded from now on sees.
   lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
 }

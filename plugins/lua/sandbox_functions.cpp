@@ -1,29 +1,20 @@
 #include "plugins/lua/sandbox_functions.hpp"
 
-#include <cmath>
+#include <algorithm>
+#include <climits>
 #include <cstring>
 #include <limits>
 
-#include "plugins/lua/run_guard.hpp"
+#include "plugins/lua/sandbox_support.hpp"
+
+// The sandbox's pcall, xpcall, load, setmetatable, collectgarbage and string.rep. Each runs on
+// the frame the script called, and argument checks are the stock ones (same order, same words),
+// so every error a script can see is byte-identical to stock Lua 5.4's unless it is one of the
+// sandbox's own refusals.
 
 namespace troupe::lua::sandboxed {
 
 namespace {
-
-/// Work units charged per byte a library function produces.
-constexpr std::uint64_t bytes_per_step = 16;
-
-void charge(lua_State* L, std::uint64_t steps) {
-  if (auto* guard = run_guard::of(L))
-    guard->charge(L, steps);
-}
-
-/// Re-raises a stop that a protected call just caught.
-void reraise_if_stopped(lua_State* L) {
-  auto* guard = run_guard::of(L);
-  if (guard != nullptr && guard->stopped() != stop_reason::none)
-    guard->raise_stop(L);
-}
 
 int finish_pcall(lua_State* L, int status, lua_KContext extra) {
   if (status != LUA_OK && status != LUA_YIELD) {
@@ -35,15 +26,6 @@ int finish_pcall(lua_State* L, int status, lua_KContext extra) {
   return lua_gettop(L) - static_cast<int>(extra);
 }
 
-/// Calls upvalue 1 with every argument, returning all its results.
-int call_stock(lua_State* L) {
-  int n = lua_gettop(L);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, n, LUA_MULTRET);
-  return lua_gettop(L);
-}
-
 [[noreturn]] void string_too_long(lua_State* L, std::uint64_t wanted, lua_Integer limit) {
   luaL_error(L, "string size limit exceeded (%I bytes wanted, at most %I)",
              static_cast<lua_Integer>(std::min<std::uint64_t>(
@@ -52,24 +34,51 @@ int call_stock(lua_State* L) {
   std::abort();
 }
 
-} // namespace
+constexpr const char* binary_refused =
+  "attempt to load a binary chunk (the sandbox loads text chunks only)";
 
-int close(lua_State* L) {
-  lua_State* co = lua_tothread(L, 1);
-  luaL_argexpected(L, co != nullptr, 1, "coroutine");
-  int status = lua_status(co);
-  if (status != LUA_OK && status != LUA_YIELD) {
-    lua_pushboolean(L, 0);
-    if (lua_gettop(co) > 0) {
-      lua_pushvalue(co, -1);
-      lua_xmove(co, L, 1);
-    } else {
-      lua_pushnil(L);
-    }
-    return 2;
-  }
-  return sticky(L);
+bool is_binary(const char* s, std::size_t len) {
+  return len > 0 && s[0] == LUA_SIGNATURE[0];
 }
+
+/// Compiling is a long C call: charged by the bytes compiled.
+void charge_compile(lua_State* L, std::size_t bytes) {
+  charge(L, bytes / bytes_per_step * 4 + 1);
+}
+
+/// load's reader (upvalue 1: the script's reader; upvalue 2: true while the first piece, which
+/// tells a binary chunk from a text one, has still to be checked). Charges what it reads.
+int checked_reader(lua_State* L) {
+  lua_settop(L, 0);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_call(L, 0, 1);
+  bool first = lua_toboolean(L, lua_upvalueindex(2));
+  if (first) {
+    lua_pushboolean(L, 0);
+    lua_replace(L, lua_upvalueindex(2));
+  }
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    std::size_t len = 0;
+    const char* piece = lua_tolstring(L, 1, &len);
+    if (first && is_binary(piece, len)) {
+      lua_pushstring(L, binary_refused);
+      return lua_error(L); // load answers nil and this message
+    }
+    charge_compile(L, len);
+  }
+  return 1;
+}
+
+/// collectgarbage options stock Lua has and the sandbox refuses.
+bool refused_gc_option(const char* option) {
+  for (const char* refused :
+       {"stop", "restart", "setpause", "setstepmul", "generational", "incremental"})
+    if (std::strcmp(option, refused) == 0)
+      return true;
+  return false;
+}
+
+} // namespace
 
 int pcall(lua_State* L) {
   luaL_checkany(L, 1);
@@ -82,8 +91,7 @@ int pcall(lua_State* L) {
 /// xpcall's message handler (upvalue 1: the script's). After a stop it answers the error as is
 /// without running the script's handler: Lua runs handlers where hooks are off.
 int guarded_handler(lua_State* L) {
-  auto* guard = run_guard::of(L);
-  if (guard != nullptr && guard->stopped() != stop_reason::none)
+  if (stopped(L))
     return 1;
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
@@ -104,37 +112,60 @@ int xpcall(lua_State* L) {
   return finish_pcall(L, status, 2);
 }
 
-int sticky(lua_State* L) {
-  int results = call_stock(L);
-  reraise_if_stopped(L);
+int load_text(lua_State* L) {
+  const char* mode = luaL_optstring(L, 3, "bt"); // stock checks argument 3 first
+  const bool binary_allowed = std::strchr(mode, 'b') != nullptr;
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    std::size_t len = 0;
+    const char* chunk = lua_tolstring(L, 1, &len);
+    charge_compile(L, len);
+    if (binary_allowed && is_binary(chunk, len)) {
+      luaL_pushfail(L);
+      lua_pushstring(L, binary_refused);
+      return 2;
+    }
+  } else if (lua_type(L, 1) == LUA_TFUNCTION) {
+    lua_pushvalue(L, 1);
+    lua_pushboolean(L, binary_allowed);
+    lua_pushcclosure(L, checked_reader, 2);
+    lua_replace(L, 1);
+  }
+  // A mode without 'b' is passed on as is (stock refuses binary chunks itself and words it).
+  // Otherwise binary chunks were refused above, and "t" (if asked) keeps it so in depth. (With
+  // no argument at all stock raises "got no value": the arguments are left as they are.)
+  if (binary_allowed && std::strchr(mode, 't') != nullptr && !lua_isnone(L, 1)) {
+    lua_settop(L, std::max(lua_gettop(L), 3)); // keeps argument 4 (env) absent if it was
+    lua_pushliteral(L, "t");
+    lua_replace(L, 3);
+  }
+  int results = call_stock_here(L);
+  reraise_if_stopped(L); // a stop inside a reader function
   return results;
 }
 
-int load_text(lua_State* L) {
-  if (lua_type(L, 1) == LUA_TSTRING)
-    charge(L, lua_rawlen(L, 1) / bytes_per_step * 4 + 1); // compiling is a long C call
-  lua_settop(L, std::max(lua_gettop(L), 3));
-  lua_pushliteral(L, "t"); // text only, whatever the script asked for
-  lua_replace(L, 3);
-  return call_stock(L);
-}
-
 int setmetatable(lua_State* L) {
-  if (lua_type(L, 2) == LUA_TTABLE) {
+  // luaB_setmetatable of Lua 5.4.4, with the sandbox's __gc refusal before the change.
+  int t = lua_type(L, 2);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+  if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+    return luaL_error(L, "cannot change a protected metatable");
+  if (t == LUA_TTABLE) {
     lua_pushliteral(L, "__gc");
     if (lua_rawget(L, 2) != LUA_TNIL)
       return luaL_error(L, "__gc metamethods are not allowed in the sandbox");
     lua_pop(L, 1);
   }
-  return call_stock(L);
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
 }
 
 int collectgarbage(lua_State* L) {
   const char* option = luaL_optstring(L, 1, "collect");
-  for (const char* allowed : {"collect", "count", "step", "isrunning"})
-    if (std::strcmp(option, allowed) == 0)
-      return call_stock(L);
-  return luaL_error(L, "collectgarbage('%s') is not allowed in the sandbox", option);
+  if (refused_gc_option(option))
+    return luaL_error(L, "collectgarbage('%s') is not allowed in the sandbox", option);
+  return call_stock_here(L); // words an unknown option as stock does
 }
 
 int string_rep(lua_State* L) {
@@ -144,7 +175,11 @@ int string_rep(lua_State* L) {
   lua_Integer n = luaL_checkinteger(L, 2);
   luaL_optlstring(L, 3, "", &sep);
   lua_Integer limit = lua_tointeger(L, lua_upvalueindex(2));
-  if (n > 0) {
+  // Past stock's own bound (INT_MAX bytes) stock raises "resulting string too large".
+  auto max_size = static_cast<std::size_t>(INT_MAX);
+  bool stock_refuses = n > 0 && (len + sep < len
+                                 || len + sep > max_size / static_cast<std::size_t>(n));
+  if (n > 0 && !stock_refuses) {
     // Computed in long double so that a huge n cannot overflow the check.
     long double total = static_cast<long double>(len) * static_cast<long double>(n)
                         + static_cast<long double>(sep) * static_cast<long double>(n - 1);
@@ -154,58 +189,7 @@ int string_rep(lua_State* L) {
     auto loops = static_cast<long double>(n) / bytes_per_step;
     charge(L, static_cast<std::uint64_t>(std::min<long double>(total / bytes_per_step + loops, 1e18L)) + 1);
   }
-  return call_stock(L);
-}
-
-int table_concat(lua_State* L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  std::size_t sep = 0;
-  luaL_optlstring(L, 2, "", &sep);
-  lua_Integer first = luaL_optinteger(L, 3, 1);
-  lua_Integer last = lua_isnoneornil(L, 4) ? luaL_len(L, 1) : luaL_checkinteger(L, 4);
-  lua_Integer limit = lua_tointeger(L, lua_upvalueindex(2));
-  std::uint64_t total = 0;
-  std::uint64_t count = 0;
-  // Measures first, so that the stock concat never builds a string past the limit. Stops at the
-  // first value that is not a string or number (the stock function then reports it).
-  for (lua_Integer i = first; i <= last; ++i) {
-    int type = lua_geti(L, 1, i);
-    std::size_t len = 0;
-    if (type == LUA_TSTRING)
-      len = lua_rawlen(L, -1);
-    else if (type == LUA_TNUMBER)
-      len = 24;
-    lua_pop(L, 1);
-    if (type != LUA_TSTRING && type != LUA_TNUMBER)
-      break;
-    total += len + (i > first ? sep : 0);
-    if (limit > 0 && total > static_cast<std::uint64_t>(limit))
-      string_too_long(L, total, limit);
-    if (++count % 4096 == 0)
-      charge(L, 4096);
-    if (i == std::numeric_limits<lua_Integer>::max())
-      break;
-  }
-  charge(L, count % 4096 + total / bytes_per_step + 1);
-  return call_stock(L);
-}
-
-int charged_by_length(lua_State* L) {
-  auto model = lua_tointeger(L, lua_upvalueindex(2));
-  double cost = 1;
-  if (model == 2) { // table.move(a1, f, e, t [,a2])
-    lua_Integer f = luaL_checkinteger(L, 2);
-    lua_Integer e = luaL_checkinteger(L, 3);
-    if (e >= f)
-      cost += static_cast<double>(e) - static_cast<double>(f);
-  } else {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    auto n = static_cast<double>(luaL_len(L, 1));
-    if (n > 0)
-      cost += model == 1 ? n * std::max(1.0, std::log2(n)) : n;
-  }
-  charge(L, cost > 1e18 ? std::uint64_t{1000000000000000000ULL} : static_cast<std::uint64_t>(cost));
-  return call_stock(L);
+  return call_stock_here(L);
 }
 
 } // namespace troupe::lua::sandboxed

@@ -1,42 +1,63 @@
 #pragma once
-// The library functions the sandbox replaces. Each is a lua_CFunction; the bounded ones charge
-// their work to the state's run_guard before doing it. Most take the stock function as upvalue 1.
+// The library functions the sandbox replaces. Each is a lua_CFunction called by the script
+// directly, so its errors (and those of the stock function it runs on the same frame, see
+// sandbox_support.hpp) read exactly as stock Lua 5.4's. The bounded ones charge their work to
+// the state's run_guard before doing it. "Upvalue 1: stock" means the closure's upvalue 1 is the
+// stock C function it completes.
 
 #include <lua.hpp>
 
 namespace troupe::lua::sandboxed {
 
-/// pcall that re-raises a time or instruction stop instead of returning it.
+/// pcall that re-raises a time, instruction or call-depth stop instead of returning it.
 int pcall(lua_State* L);
 
-/// xpcall that re-raises a time or instruction stop instead of returning it.
+/// xpcall that re-raises a stop instead of returning it; the message handler is not run for it.
 int xpcall(lua_State* L);
 
-/// coroutine.close (upvalue 1: the stock one, made sticky). A coroutine that died with an error
-/// is not closed again: when a stop was raised from the count hook, Lua leaves hooks disabled on
-/// that thread, so its to-be-closed variables could run unbounded. Answers false and the error.
+/// coroutine.resume (upvalue 1: stock) that re-raises a stop. A coroutine it sees die from an
+/// ordinary error is tagged so that close() may close it (sandbox_coroutines.cpp).
+int resume(lua_State* L);
+
+/// coroutine.close (upvalue 1: stock), stock semantics (runs the pending __close handlers under
+/// the call's limits, re-raising a stop among them) except for an errored coroutine that resume
+/// did not see die from an ordinary error (one a stop killed: Lua leaves hooks off on it, so its
+/// handlers could run unbounded): answers false, "cannot close a coroutine stopped by a sandbox
+/// limit" and leaves it as it is.
 int close(lua_State* L);
 
-/// coroutine.resume (upvalue 1: the stock one) that re-raises a stop.
-int sticky(lua_State* L);
+/// coroutine.wrap as stock (errors prefixed with the caller's position, a failed coroutine
+/// closed), except that a stop inside the coroutine is re-raised and never closes it.
+int wrap(lua_State* L);
 
-/// load (upvalue 1: the stock load) that only accepts text chunks.
+/// load (upvalue 1: stock) that refuses binary chunks (nil and "attempt to load a binary chunk
+/// (the sandbox loads text chunks only)"), whether from a string or a reader function, and
+/// charges the bytes compiled.
 int load_text(lua_State* L);
 
-/// setmetatable (upvalue 1: the stock one) that refuses metatables with __gc.
+/// setmetatable as stock, but a metatable with a __gc field is refused ("__gc metamethods are not
+/// allowed in the sandbox").
 int setmetatable(lua_State* L);
 
-/// collectgarbage (upvalue 1: the stock one) limited to count, collect, step and isrunning.
+/// collectgarbage (upvalue 1: stock); "stop", "restart", "setpause", "setstepmul",
+/// "generational" and "incremental" raise "collectgarbage('<option>') is not allowed in the
+/// sandbox".
 int collectgarbage(lua_State* L);
 
-/// string.rep (upvalue 1: stock, upvalue 2: the string limit as an integer).
+/// string.rep (upvalue 1: stock, upvalue 2: the string limit as an integer, 0: none).
 int string_rep(lua_State* L);
 
-/// table.concat (upvalue 1: stock, upvalue 2: the string limit as an integer).
+/// table.concat (upvalue 2: the string limit as an integer, 0: none).
 int table_concat(lua_State* L);
 
-/// table.insert, table.remove, table.sort and table.move (upvalue 1: stock; upvalue 2: the
-/// cost model, 0 = length of arg 1, 1 = n log n of it, 2 = the range of table.move).
-int charged_by_length(lua_State* L);
+/// table.insert and table.remove: stock, with the elements they shift charged.
+int table_insert(lua_State* L);
+int table_remove(lua_State* L);
+
+/// table.sort (upvalue 1: stock), charged n log n of the table's length first.
+int table_sort(lua_State* L);
+
+/// table.move (upvalue 1: stock), charged the number of elements moved first.
+int table_move(lua_State* L);
 
 } // namespace troupe::lua::sandboxed

@@ -1,0 +1,129 @@
+// coroutine.resume, coroutine.close and coroutine.wrap as in Lua 5.4.4's lcorolib.c, except that
+// a stop (time, instructions, call depth) is never caught and a coroutine that died from a stop
+// is never closed.
+//
+// Why: a stop is raised with lua_error from inside the count hook. Lua turns hooks off on a thread
+// while its hook runs (allowhook = 0) and only a pcall inside that thread restores them, so a
+// coroutine that died from a stop keeps hooks off for good; closing it would run its __close
+// handlers where no limit can stop them. A coroutine that died from an ordinary error still has
+// hooks on and is closed exactly as stock Lua closes it.
+//
+// How a dead coroutine is told apart: when the sandbox's resume sees a coroutine die from an
+// ordinary error (no stop pending), it pushes a tag (a light userdata no script can make) on the
+// dead coroutine's stack, where stock Lua leaves a free slot. close closes an errored coroutine
+// only if it carries the tag (removed first, so stock close sees the stack stock Lua would have).
+// Any other errored coroutine (a stop, or a thread the sandbox did not resume, such as a call's
+// own coroutine kept by the script) is refused: safe by default.
+
+#include "plugins/lua/sandbox_functions.hpp"
+#include "plugins/lua/sandbox_support.hpp"
+
+namespace troupe::lua::sandboxed {
+
+namespace {
+
+/// Its address tags a coroutine that died from an ordinary error.
+const char ordinary_death_tag = 0;
+
+bool died_with_error(lua_State* co) {
+  int status = lua_status(co);
+  return status != LUA_OK && status != LUA_YIELD;
+}
+
+void tag_ordinary_death(lua_State* co) {
+  if (lua_checkstack(co, 1)) // never raises; untagged only means "not closable"
+    lua_pushlightuserdata(co, const_cast<char*>(&ordinary_death_tag));
+}
+
+/// Removes the tag if co carries it; true if it did.
+bool take_tag(lua_State* co) {
+  if (lua_gettop(co) == 0 || lua_type(co, -1) != LUA_TLIGHTUSERDATA
+      || lua_touserdata(co, -1) != &ordinary_death_tag)
+    return false;
+  lua_pop(co, 1);
+  return true;
+}
+
+/// lcorolib.c's auxresume: resumes co with narg values from L; the number of results moved to
+/// L, or -1 with the error on top of L.
+int aux_resume(lua_State* L, lua_State* co, int narg) {
+  if (!lua_checkstack(co, narg)) {
+    lua_pushliteral(L, "too many arguments to resume");
+    return -1;
+  }
+  lua_xmove(L, co, narg);
+  int nres = 0;
+  int status = lua_resume(co, L, narg, &nres);
+  if (status == LUA_OK || status == LUA_YIELD) {
+    if (!lua_checkstack(L, nres + 1)) {
+      lua_pop(co, nres);
+      lua_pushliteral(L, "too many results to resume");
+      return -1;
+    }
+    lua_xmove(co, L, nres);
+    return nres;
+  }
+  lua_xmove(co, L, 1);
+  return -1;
+}
+
+/// lcorolib.c's auxwrap over the coroutine in upvalue 1, with the stop re-raised before the
+/// failed coroutine would be closed, and a coroutine that died from a stop never closed.
+int wrapped_resume(lua_State* L) {
+  lua_State* co = lua_tothread(L, lua_upvalueindex(1));
+  bool was_dead = died_with_error(co); // only if a stop killed it, or coroutine.resume did
+  int r = aux_resume(L, co, lua_gettop(L));
+  reraise_if_stopped(L);
+  if (r >= 0)
+    return r;
+  int status = lua_status(co);
+  if (status != LUA_OK && status != LUA_YIELD) { // an error in the coroutine
+    if (!was_dead || take_tag(co)) {
+      status = lua_resetthread(co); // runs its pending __close handlers
+      reraise_if_stopped(L);        // a stop inside one of them
+      lua_xmove(co, L, 1);
+    }
+  }
+  if (status != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+  }
+  return lua_error(L);
+}
+
+} // namespace
+
+int resume(lua_State* L) {
+  lua_State* co = lua_tothread(L, 1);
+  bool could_die = co != nullptr && !died_with_error(co);
+  int results = call_stock_here(L);
+  reraise_if_stopped(L);
+  if (could_die && died_with_error(co))
+    tag_ordinary_death(co);
+  return results;
+}
+
+int close(lua_State* L) {
+  reraise_if_stopped(L);
+  lua_State* co = lua_tothread(L, 1);
+  if (co != nullptr && died_with_error(co) && !take_tag(co)) {
+    lua_pushboolean(L, 0);
+    lua_pushliteral(L, "cannot close a coroutine stopped by a sandbox limit");
+    return 2;
+  }
+  int results = call_stock_here(L);
+  reraise_if_stopped(L);
+  return results;
+}
+
+int wrap(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_State* co = lua_newthread(L);
+  lua_pushvalue(L, 1);
+  lua_xmove(L, co, 1);
+  lua_pushcclosure(L, wrapped_resume, 1);
+  return 1;
+}
+
+} // namespace troupe::lua::sandboxed
