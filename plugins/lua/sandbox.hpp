@@ -6,9 +6,10 @@
 // tonumber tostring type _VERSION _G; pcall and xpcall (they cannot catch a time or instruction
 // stop); load (text chunks only); setmetatable (no __gc); print (to the log); collectgarbage
 // ("count", "collect", "step", "isrunning"); string (no dump; rep and the pattern functions
-// bounded); table (concat, insert, remove, move, sort bounded); math; utf8; coroutine (resume
-// cannot catch a stop); os.time and os.clock. Not there: io, os.*, package, require, debug,
-// dofile, loadfile, string.dump. The string metatable is protected.
+// bounded); table (concat, insert, remove, move, sort bounded); math; utf8; coroutine (resume,
+// wrap and close cannot catch a stop); os.time and os.clock. Not there: io, os.*, package,
+// require, debug, dofile, loadfile, string.dump. The string metatable is protected. Where a
+// function is allowed it behaves (results, error messages) exactly as stock Lua 5.4.4's.
 
 #include <lua.hpp>
 
