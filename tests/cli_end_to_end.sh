@@ -296,5 +296,31 @@ check_rc ValidateBrokenScriptExitsOne 1 $rc
 check ValidateBrokenScriptNamesLine '"line":3' "$out"
 check ValidateBrokenScriptIsError '"severity":"error"' "$out"
 
+# Issue 10: bytes that are not UTF-8 never abort the CLI, and a first call longer than a watchdog
+# tick is not a hang.
+cat > "$work/bytes.lua" <<'LUA'
+function execute(x)
+  if x == "bytes" then return {["\xff\xfe"] = "\xc0\xaf\x00\xed\xa0\x80"} end
+  if x == "raise" then error("bad \xff\xfe bytes") end
+  return "served " .. x
+end
+LUA
+out=$("$T" exec --script "$work/bytes.lua" '"bytes"' 2>/dev/null); rc=$?
+check_rc NonUtf8ResultExitsZero 0 $rc
+check NonUtf8ResultRendersBytes '{"{\"bytes\":[255,254],\"subtype\":null}":{"bytes":[192,175,0,237,160,128],"subtype":null}}' "$out"
+out=$(printf '"bytes"\n"raise"\n"next"\n' | "$T" exec --script "$work/bytes.lua" 2>/dev/null); rc=$?
+check_rc NonUtf8LinesExitZero 0 $rc
+check NonUtf8ErrorIsPrinted '"code":"plugin_failed"' "$(printf '%s\n' "$out" | sed -n 2p)"
+check NonUtf8ErrorBytesReplaced $'bad \xef\xbf\xbd\xef\xbf\xbd bytes' "$(printf '%s\n' "$out" | sed -n 2p)"
+check NonUtf8NextLineServed '{"ok":"served next"}' "$(printf '%s\n' "$out" | sed -n 3p)"
+printf 'function execute(ms) local t0 = now() while now() - t0 < ms do end return "done" end\n' > "$work/busy.lua"
+out=$("$T" exec --script "$work/busy.lua" 800 2>/dev/null); rc=$?
+check_rc LongFirstCallExitsZero 0 $rc
+check LongFirstCallIsAnswered '"done"' "$out"
+printf 'function execute(x) while true do end end\n' > "$work/spin.lua"
+out=$("$T" exec --script "$work/spin.lua" --limit instructions=0 1 2>/dev/null); rc=$?
+check_rc EndlessFirstCallExitsOne 1 $rc
+check EndlessFirstCallHitsWallTime 'wall-time limit exceeded (1000 ms per call)' "$out"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

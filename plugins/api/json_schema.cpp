@@ -521,6 +521,9 @@ std::vector<schema_violation> compiled_schema::validate(const nlohmann::json& va
 
 std::vector<schema_violation> validate_against_schema(const nlohmann::json& schema,
                                                       const nlohmann::json& value) {
+  // Checked before it is copied: copying a schema nested too deep would recurse as deep.
+  if (std::string p = check_schema(schema); !p.empty())
+    return {{"", "invalid schema: " + p}};
   return compiled_schema(schema).validate(value);
 }
 

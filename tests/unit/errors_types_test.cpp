@@ -1,5 +1,7 @@
 // Error formatting (messages/errors.hpp) and the plain plugin types (messages/plugin_types.hpp).
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,19 @@ TEST(Errors, MakeErrorCarriesCategoryCodePluginAndDetail) {
   EXPECT_EQ(plugin_of(err), "echo");
   EXPECT_EQ(detail_of(err), "cannot execute while Paused");
   EXPECT_EQ(code_name(err), "invalid_state");
+}
+
+TEST(Errors, ArchitectureDocListsEveryErrorCodeInItsTable) {
+  std::ifstream in{TROUPE_DOCS_DIR "/architecture.md"};
+  ASSERT_TRUE(in) << "cannot read docs/architecture.md";
+  std::stringstream doc;
+  doc << in.rdbuf();
+  for (auto code = static_cast<std::uint8_t>(errc::invalid_state);
+       code <= static_cast<std::uint8_t>(errc::crashed); ++code) {
+    auto name = to_string(static_cast<errc>(code));
+    EXPECT_NE(doc.str().find("| `" + name + "` |"), std::string::npos)
+      << "docs/architecture.md's error table lacks " << name;
+  }
 }
 
 TEST(Errors, DescribeNamesCodePluginAndDetail) {

@@ -381,6 +381,45 @@ TEST(JsonSchemaCheck, RejectsUnknownValidationKeywords) {
             "anyOf/1: unknown keyword 'maxContains'");
 }
 
+TEST(JsonSchemaString, BacktrackingBombPatternIsAnsweredOnALongInput) {
+  // A depth-first matcher (std::regex's default, valijson's) takes exponential time here.
+  json s = {{"type", "string"}, {"pattern", "^(a|aa)*b$"}};
+  auto violations = validate_against_schema(s, json(std::string(10000, 'a')));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_NE(violations[0].message.find("does not match pattern"), std::string::npos);
+  EXPECT_TRUE(validate_against_schema(s, json(std::string(10000, 'a') + "b")).empty());
+}
+
+TEST(CompiledSchema, ValidatesManyValuesAgainstPatternsCompiledOnce) {
+  compiled_schema schema{json::parse(R"({"type": "object", "properties": {
+      "code": {"type": "string", "pattern": "^[A-Z]{2}-[0-9]+$"},
+      "tags": {"type": "array", "items": {"type": "string", "pattern": "^#"}}}})")};
+  ASSERT_EQ(schema.problem(), "");
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_TRUE(schema.validate({{"code", "AB-" + std::to_string(i)}, {"tags", {"#x"}}}).empty());
+    auto bad = schema.validate({{"code", "ab-" + std::to_string(i)}, {"tags", {"#x", "y"}}});
+    ASSERT_EQ(bad.size(), 2u);
+    EXPECT_EQ(bad[0].path, "/code");
+    EXPECT_EQ(bad[1].path, "/tags/1");
+  }
+}
+
+TEST(CompiledSchema, CopiesShareTheCompiledPatternsAndValidateAlike) {
+  compiled_schema original{json{{"type", "string"}, {"pattern", "^x+$"}}};
+  compiled_schema copy = original;
+  EXPECT_TRUE(copy.validate("xxx").empty());
+  EXPECT_EQ(copy.validate("xyz").size(), 1u);
+  EXPECT_EQ(copy.document(), original.document());
+}
+
+TEST(CompiledSchema, ABadSchemaSaysWhyAndEveryValidationNamesTheProblem) {
+  compiled_schema schema{json{{"type", "string"}, {"pattern", "(unclosed"}}};
+  EXPECT_NE(schema.problem().find("invalid regex"), std::string::npos) << schema.problem();
+  auto v = schema.validate("anything");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].message.find("invalid schema"), std::string::npos) << v[0].message;
+}
+
 TEST(JsonSchemaCheck, RejectsABadRegex) {
   const std::string p = schema_problem(R"({"properties":{"code":{"pattern":"[a-"}}})");
   EXPECT_EQ(p.rfind(R"(properties/code/pattern: invalid regex "[a-": )", 0), 0u) << p;

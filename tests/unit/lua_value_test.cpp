@@ -78,6 +78,30 @@ TEST(LuaValue, NonUtf8StringsAreEncodedAsBinary) {
   EXPECT_EQ(handle->get().via.bin.size, 3u);
 }
 
+TEST(LuaValue, OverlongFormsAndSurrogatesAreEncodedAsBinaryNotAsText) {
+  troupe::lua::state s{0};
+  for (const char* code : {"return '\\xc0\\xaf'", "return '\\xed\\xa0\\x80'",
+                           "return 'ok \\xf4\\x90\\x80\\x80'"}) {
+    auto out = encode_lua(s, code);
+    ASSERT_TRUE(out) << code;
+    auto handle = troupe::unpack(*out);
+    EXPECT_EQ(handle->get().type, msgpack::type::BIN) << code;
+  }
+  auto text = encode_lua(s, "return 'caf\\xc3\\xa9 \\xe2\\x82\\xac'");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(troupe::unpack(*text)->get().type, msgpack::type::STR);
+}
+
+TEST(LuaValue, IssueExampleOfBytesThatAreNotUtf8RendersAsJsonWithoutThrowing) {
+  troupe::lua::state s{0};
+  auto out = encode_lua(s, "return {['\\xff\\xfe'] = '\\xc0\\xaf\\x00\\xed\\xa0\\x80'}");
+  ASSERT_TRUE(out);
+  auto json = troupe::payload_to_json(*out);
+  ASSERT_TRUE(json) << troupe::describe(json.error());
+  EXPECT_EQ(troupe::render_json(*json),
+            R"({"{\"bytes\":[255,254],\"subtype\":null}":{"bytes":[192,175,0,237,160,128],"subtype":null}})");
+}
+
 TEST(LuaValue, FunctionsAreBadInputNamingWhereTheySit) {
   troupe::lua::state s{0};
   auto out = encode_lua(s, "return {items = {1, 2, function() end}}");
