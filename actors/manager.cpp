@@ -55,7 +55,7 @@ plugin_state state_when_down(const entry& e) {
 } // namespace
 
 manager_impl::manager_impl(caf::actor_config& cfg, manager_options opts)
-  : manager_actor::base(cfg), opts_(std::move(opts)),
+  : manager_impl_actor::base(cfg), opts_(std::move(opts)),
     tree_(opts_.supervision, opts_.random ? opts_.random : default_random()) {
   // The tick serves health checks, the watchdog and held requests' deadlines: a tenth of the
   // shortest queue timeout, a quarter of the shortest watchdog, the shortest health interval.
@@ -97,9 +97,9 @@ manager_impl::behavior_type manager_impl::make_behavior() {
     [this](execute_atom, const std::string& id, payload& in) {
       return route(id, routed_call{routed_call::kind::execute, {}, std::move(in), {}});
     },
-    [this](tools_atom) { return tools(); },
-    [this](call_tool_atom, std::string& name, payload& args) {
-      return call_tool(std::move(name), std::move(args));
+    [this](tools_atom) { return tools_.all(); },
+    [this](call_tool_atom, const std::string& name, payload& args) {
+      return call_tool(name, std::move(args));
     },
     [this](function_atom, const std::string& id, std::string& fn, payload& args) {
       return route(id, routed_call{routed_call::kind::function, std::move(fn), std::move(args), {}});
@@ -325,16 +325,29 @@ void manager_impl::send_step(lifecycle_op op, const entry_ptr& e, OnDone on_done
       if (op == lifecycle_op::unload && opts_.spawner)
         opts_.spawner->checkpoints()->erase(e->config.id);
     }
-    if (op != lifecycle_op::load) {
-      on_done(caf::expected<plugin_state>{s});
+    auto done = [on_done, s]() mutable { on_done(caf::expected<plugin_state>{s}); };
+    if (op == lifecycle_op::unload) {
+      tools_.remove(e->config.id);
+      done();
       return;
     }
-    request(handle, opts_.query_timeout, metadata_atom::value).then(
-      [this, e, s, on_done](plugin_metadata& md) mutable {
-        adopt_metadata(*e, std::move(md));
-        on_done(caf::expected<plugin_state>{s});
-      },
-      [s, on_done](caf::error&) mutable { on_done(caf::expected<plugin_state>{s}); });
+    if (op != lifecycle_op::load && op != lifecycle_op::init) {
+      done();
+      return;
+    }
+    // Load and init change what a plugin offers: its tools, and after load its metadata.
+    refresh_tools(e, handle, [this, op, e, handle, done]() mutable {
+      if (op != lifecycle_op::load) {
+        done();
+        return;
+      }
+      request(handle, opts_.query_timeout, metadata_atom::value).then(
+        [this, e, done](plugin_metadata& md) mutable {
+          adopt_metadata(*e, std::move(md));
+          done();
+        },
+        [done](caf::error&) mutable { done(); });
+    });
   };
   with_lifecycle_atom(op, [&](auto atom) {
     if constexpr (std::is_same<decltype(atom), load_atom>::value)
@@ -446,54 +459,28 @@ caf::result<plugin_stats> manager_impl::stats_of(const std::string& id) {
   return promise;
 }
 
-/// Every tool of every plugin; a plugin that does not answer offers none.
-caf::typed_response_promise<std::vector<tool_info>> manager_impl::tools() {
-  auto promise = make_response_promise<std::vector<tool_info>>();
-  collect_tools([promise](std::vector<tool_info> all) mutable { promise.deliver(std::move(all)); });
-  return promise;
+void manager_impl::refresh_tools(const entry_ptr& e, plugin_actor handle,
+                                 std::function<void()> then) {
+  request(handle, opts_.query_timeout, tools_atom::value).then(
+    [this, e, handle, then](std::vector<tool_info>& tools) {
+      // Only the plugin's current actor (or the one a reload is about to swap in) speaks for it.
+      if (entries_.count(e->config.id) != 0 && e->status != entry_status::failed
+          && e->handle == handle)
+        tools_.set(e->config.id, std::move(tools));
+      then();
+    },
+    [then](caf::error&) { then(); });
 }
 
-template <class Then>
-void manager_impl::collect_tools(Then then) {
-  using tool_list = std::vector<tool_info>;
-  gather_then<tool_list>(
-    tools_atom::value, [](const entry&, const caf::error&) { return tool_list{}; },
-    [then](std::vector<tool_list> per_plugin) mutable {
-      tool_list all;
-      for (auto& list : per_plugin)
-        all.insert(all.end(), list.begin(), list.end());
-      then(std::move(all));
-    });
-}
-
-/// Finds the one tool `name` ("tool" or "plugin/tool") names and runs it on its plugin.
-caf::typed_response_promise<payload> manager_impl::call_tool(std::string name, payload args) {
+caf::result<payload> manager_impl::call_tool(const std::string& name, payload args) {
+  auto tool = tools_.resolve(name);
+  if (!tool)
+    return std::move(tool.error());
+  auto e = find(tool->plugin);
+  if (!e)
+    return std::move(e.error());
   auto promise = make_response_promise<payload>();
-  collect_tools([this, promise, name, args](std::vector<tool_info> all) mutable {
-    std::vector<tool_info> matches;
-    for (auto& t : all)
-      if (t.name == name || t.plugin + "/" + t.name == name)
-        matches.push_back(t);
-    if (matches.empty()) {
-      promise.deliver(make_error(errc::not_found, "", "no plugin offers a tool named '" + name
-                                                        + "'"));
-      return;
-    }
-    if (matches.size() > 1) {
-      std::string which;
-      for (auto& t : matches)
-        which += (which.empty() ? "" : ", ") + t.plugin + "/" + t.name;
-      promise.deliver(make_error(errc::bad_input, "", "tool name '" + name
-                                                        + "' is ambiguous; use one of " + which));
-      return;
-    }
-    auto e = find(matches.front().plugin);
-    if (!e) {
-      promise.deliver(std::move(e.error()));
-      return;
-    }
-    dispatch(*e, {routed_call::kind::tool, matches.front().name, std::move(args), promise});
-  });
+  dispatch(*e, {routed_call::kind::tool, tool->name, std::move(args), promise});
   return promise;
 }
 
@@ -555,7 +542,7 @@ void manager_impl::gather_then(Atom atom, OnError on_error, Then then) {
 namespace troupe {
 
 manager_actor spawn_manager(caf::actor_system& sys, manager_options opts) {
-  return sys.spawn<detail::manager_impl>(std::move(opts));
+  return caf::actor_cast<manager_actor>(sys.spawn<detail::manager_impl>(std::move(opts)));
 }
 
 } // namespace troupe

@@ -13,6 +13,7 @@
 #include "actors/manager.hpp"
 #include "actors/manager_state.hpp"
 #include "actors/plugin_spawner.hpp"
+#include "actors/tool_directory.hpp"
 #include "actors/supervision/supervision_tree.hpp"
 #include "messages/runtime_event.hpp"
 
@@ -20,7 +21,13 @@ namespace troupe::detail {
 
 struct bulk_step;
 
-class manager_impl final : public manager_actor::base {
+/// The manager's own interface: the published one plus the messages it sends itself (a tick for
+/// health checks, the watchdog and queue deadlines; a restart whose backoff has elapsed). Only
+/// manager_actor is ever handed out, so no other actor or node can send these.
+using manager_impl_actor =
+  manager_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<restart_atom, std::uint64_t>>;
+
+class manager_impl final : public manager_impl_actor::base {
 public:
   manager_impl(caf::actor_config& cfg, manager_options opts);
 
@@ -51,10 +58,11 @@ private:
   void next_in(std::shared_ptr<bulk_step> step);
   caf::result<std::vector<plugin_info>> list(std::optional<plugin_type> type);
   caf::result<plugin_stats> stats_of(const std::string& id);
-  caf::typed_response_promise<std::vector<tool_info>> tools();
-  template <class Then>
-  void collect_tools(Then then);
-  caf::typed_response_promise<payload> call_tool(std::string name, payload args);
+  /// Runs the tool `name` resolves to in the directory on its plugin.
+  caf::result<payload> call_tool(const std::string& name, payload args);
+  /// Asks `handle` (plugin e's actor, current or about to be) for its tools, puts them in the
+  /// directory and calls `then`; a plugin that does not answer keeps the tools it had.
+  void refresh_tools(const entry_ptr& e, plugin_actor handle, std::function<void()> then);
   template <class T, class Atom, class OnError>
   caf::typed_response_promise<std::vector<T>> gather(Atom atom, OnError on_error,
                                                      std::function<bool(const T&)> keep = {});
@@ -114,6 +122,7 @@ private:
 
   manager_options opts_;
   std::map<std::string, entry_ptr> entries_;
+  tool_directory tools_; ///< Kept current at load, init, reload, rollback, unload and removal.
   supervision_tree tree_;
   std::map<std::uint64_t, std::vector<std::string>> pending_batches_;
   std::uint64_t next_batch_ = 1;

@@ -128,8 +128,9 @@ void manager_impl::swap_in(const entry_ptr& e, plugin_actor fresh, plugin_metada
       emit(event_kind::reload_completed, e->config.id,
            version_of(old_md) + " -> " + version_of(e->metadata) + " in "
              + std::to_string(took.count()) + " us");
-      promise.deliver(e->metadata);
       serve_again(e);
+      // The reload answers once the tool directory lists the new version's tools.
+      refresh_tools(e, fresh, [e, promise]() mutable { promise.deliver(e->metadata); });
     };
     auto serve = [this, e, fresh, finish]() mutable {
       step_through(fresh, e->config, serve_steps(e->reached), 0, finish);
@@ -193,6 +194,7 @@ void manager_impl::on_probation(const entry_ptr& e, bool ok) {
   e->previous = nullptr;
   e->probation_failures = 0;
   monitor(e->handle);
+  refresh_tools(e, e->handle, [] {});
   emit(event_kind::rolled_back, id, why);
 }
 

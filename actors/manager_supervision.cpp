@@ -114,6 +114,7 @@ void manager_impl::on_crash(const entry_ptr& e, const std::string& reason, bool 
   if (!e->supervised) {
     spdlog::warn("plugin '{}': actor terminated ({}); unregistered", id, reason);
     fail_held(e, make_error(errc::unavailable, id, reason));
+    tools_.remove(id);
     entries_.erase(id);
     return;
   }
@@ -175,6 +176,7 @@ void manager_impl::give_up(const entry_ptr& e, const std::string& reason) {
   take_down(e, reason, true);
   e->status = entry_status::failed;
   e->down_reason = reason;
+  tools_.remove(e->config.id);
   fail_held(e, make_error(errc::unavailable, e->config.id, "stopped for good: " + reason));
   emit(event_kind::removed, e->config.id, reason);
 }

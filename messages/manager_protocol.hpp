@@ -38,8 +38,6 @@ namespace troupe {
 /// - reload, id: builds the plugin's new version (from its file) beside the old one, carries the
 ///   state over and swaps it in between two requests; answers the new metadata, or the error
 ///   (the old version then serves on unchanged).
-/// - tick, restart: internal, sent by the manager to itself.
-///
 /// Supervision: a plugin that crashes is restarted as its group says (see
 /// actors/supervision/supervision_spec.hpp); requests in flight get errc::crashed naming the plugin
 /// and the reason, requests arriving while it restarts wait in a bounded queue (or fail fast).
@@ -71,8 +69,6 @@ using manager_actor = caf::typed_actor<
   caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
   caf::replies_to<function_atom, std::string, std::string, payload>::with<payload>,
   caf::replies_to<subscribe_atom, caf::actor>::with<bool>,
-  caf::replies_to<reload_atom, std::string>::with<plugin_metadata>,
-  caf::reacts_to<tick_atom>,
-  caf::reacts_to<restart_atom, std::uint64_t>>;
+  caf::replies_to<reload_atom, std::string>::with<plugin_metadata>>;
 
 } // namespace troupe
