@@ -79,4 +79,29 @@ caf::expected<std::vector<std::string>> dependency_order(const std::vector<plugi
   return order;
 }
 
+caf::expected<std::vector<std::vector<std::string>>>
+dependency_waves(const std::vector<plugin_metadata>& plugins) {
+  auto order = dependency_order(plugins);
+  if (!order)
+    return std::move(order.error());
+  std::map<std::string, const plugin_metadata*> by_id;
+  for (const auto& p : plugins)
+    by_id[p.id] = &p;
+  std::vector<std::vector<std::string>> waves;
+  std::set<std::string> in_wave;
+  for (const auto& id : *order) {
+    const auto& md = *by_id.at(id);
+    bool joins = !waves.empty() && by_id.at(waves.back().front())->priority == md.priority
+                 && std::none_of(md.dependencies.begin(), md.dependencies.end(),
+                                 [&](const std::string& d) { return in_wave.count(d) > 0; });
+    if (!joins) {
+      waves.emplace_back();
+      in_wave.clear();
+    }
+    waves.back().push_back(id);
+    in_wave.insert(id);
+  }
+  return waves;
+}
+
 } // namespace troupe

@@ -15,16 +15,6 @@
 
 namespace troupe::detail {
 
-/// Progress of a lifecycle step applied to every plugin in order.
-struct bulk_step {
-  lifecycle_op op;
-  std::vector<std::string> order;
-  std::size_t next = 0;
-  std::vector<std::string> stepped;
-  caf::error first_error;
-  caf::typed_response_promise<std::vector<std::string>> promise;
-};
-
 namespace {
 
 std::function<double()> default_random() {
@@ -32,7 +22,8 @@ std::function<double()> default_random() {
   return [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
 }
 
-/// CAF's own errors (a timeout, a dead actor) get the plugin's name attached.
+} // namespace
+
 caf::error with_plugin(caf::error err, const std::string& id) {
   if (is_troupe_error(err))
     return err;
@@ -40,19 +31,12 @@ caf::error with_plugin(caf::error err, const std::string& id) {
   return make_error(code, id, describe(err));
 }
 
-bool shutting_down(lifecycle_op op) {
-  return op == lifecycle_op::stop || op == lifecycle_op::unload;
-}
-
-/// The state a plugin that is not up reports in lists and stats.
 plugin_state state_when_down(const entry& e) {
   auto what = e.status == entry_status::restarting ? "restarting: "
               : e.status == entry_status::swapping ? "reloading: "
                                                    : "stopped for good: ";
   return {state_code::error, what + e.down_reason};
 }
-
-} // namespace
 
 manager_impl::manager_impl(caf::actor_config& cfg, manager_options opts)
   : manager_impl_actor::base(cfg), opts_(std::move(opts)),
@@ -303,122 +287,6 @@ void manager_impl::on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expec
   promise.deliver(with_plugin(std::move(out.error()), e->config.id));
   if (!crash_reason.empty())
     on_crash(e, crash_reason, true, false);
-}
-
-/// Sends `op` to one plugin; calls on_done with its new state or the error. After a load the
-/// plugin's metadata is read again: a script only knows its name, version and dependencies
-/// once loaded, and init, start, stop and unload order by those dependencies.
-template <class OnDone>
-void manager_impl::send_step(lifecycle_op op, const entry_ptr& e, OnDone on_done) {
-  if (e->status != entry_status::up) {
-    on_done(caf::expected<plugin_state>{make_error(
-      errc::unavailable, e->config.id,
-      std::string("cannot ") + to_string(op) + ": " + to_string(state_when_down(*e)))});
-    return;
-  }
-  auto on_error = [on_done](caf::error& err) mutable { on_done(caf::expected<plugin_state>{err}); };
-  auto handle = e->handle;
-  auto on_state = [this, op, e, handle, on_done](plugin_state& s) mutable {
-    if (e->handle == handle) {
-      if (auto next = next_position(e->reached, op))
-        e->reached = *next;
-      if (op == lifecycle_op::unload && opts_.spawner)
-        opts_.spawner->checkpoints()->erase(e->config.id);
-    }
-    auto done = [on_done, s]() mutable { on_done(caf::expected<plugin_state>{s}); };
-    if (op == lifecycle_op::unload) {
-      tools_.remove(e->config.id);
-      done();
-      return;
-    }
-    if (op != lifecycle_op::load && op != lifecycle_op::init) {
-      done();
-      return;
-    }
-    // Load and init change what a plugin offers: its tools, and after load its metadata.
-    refresh_tools(e, handle, [this, op, e, handle, done]() mutable {
-      if (op != lifecycle_op::load) {
-        done();
-        return;
-      }
-      request(handle, opts_.query_timeout, metadata_atom::value).then(
-        [this, e, done](plugin_metadata& md) mutable {
-          adopt_metadata(*e, std::move(md));
-          done();
-        },
-        [done](caf::error&) mutable { done(); });
-    });
-  };
-  with_lifecycle_atom(op, [&](auto atom) {
-    if constexpr (std::is_same<decltype(atom), load_atom>::value)
-      request(handle, opts_.lifecycle_timeout, atom, e->config).then(on_state, on_error);
-    else
-      request(handle, opts_.lifecycle_timeout, atom).then(on_state, on_error);
-  });
-}
-
-caf::result<plugin_state> manager_impl::one(lifecycle_op op, const std::string& id) {
-  auto e = find(id);
-  if (!e)
-    return std::move(e.error());
-  auto promise = make_response_promise<plugin_state>();
-  send_step(op, *e, [promise, id](caf::expected<plugin_state> result) mutable {
-    if (result)
-      promise.deliver(std::move(*result));
-    else
-      promise.deliver(with_plugin(std::move(result.error()), id));
-  });
-  return promise;
-}
-
-caf::result<std::vector<std::string>> manager_impl::all(lifecycle_op op) {
-  std::vector<plugin_metadata> plugins;
-  for (const auto& [id, e] : entries_)
-    plugins.push_back(e->metadata);
-  auto order = dependency_order(plugins);
-  if (!order)
-    return std::move(order.error());
-  auto step = std::make_shared<bulk_step>();
-  step->op = op;
-  step->order = std::move(*order);
-  if (shutting_down(op))
-    std::reverse(step->order.begin(), step->order.end());
-  step->promise = make_response_promise<std::vector<std::string>>();
-  next_in(step);
-  return step->promise;
-}
-
-void manager_impl::next_in(std::shared_ptr<bulk_step> step) {
-  while (step->next < step->order.size()) {
-    const auto& id = step->order[step->next++];
-    auto i = entries_.find(id);
-    if (i == entries_.end())
-      continue; // unregistered meanwhile
-    send_step(step->op, i->second, [this, step, id](caf::expected<plugin_state> result) {
-      if (result) {
-        step->stepped.push_back(id);
-      } else {
-        auto err = with_plugin(std::move(result.error()), id);
-        bool skippable = shutting_down(step->op) && is_troupe_error(err)
-                         && err.code() == static_cast<std::uint8_t>(errc::invalid_state);
-        if (!skippable) {
-          spdlog::warn("{} all: {}", to_string(step->op), describe(err));
-          if (!shutting_down(step->op)) {
-            step->promise.deliver(std::move(err));
-            return;
-          }
-          if (!step->first_error)
-            step->first_error = std::move(err);
-        }
-      }
-      next_in(step);
-    });
-    return;
-  }
-  if (step->first_error)
-    step->promise.deliver(std::move(step->first_error));
-  else
-    step->promise.deliver(std::move(step->stepped));
 }
 
 caf::result<std::vector<plugin_info>> manager_impl::list(std::optional<plugin_type> type) {

@@ -21,6 +21,12 @@ namespace troupe::detail {
 
 struct bulk_step;
 
+/// CAF's own errors (a timeout, a dead actor) with the plugin's name attached; Troupe's as they are.
+caf::error with_plugin(caf::error err, const std::string& id);
+
+/// The state a plugin that is not up reports in lists, health and stats.
+plugin_state state_when_down(const entry& e);
+
 /// The manager's own interface: the published one plus the messages it sends itself (a tick for
 /// health checks, the watchdog and queue deadlines; a restart whose backoff has elapsed). Only
 /// manager_actor is ever handed out, so no other actor or node can send these.
@@ -38,7 +44,7 @@ public:
   void on_exit() override;
 
 private:
-  // -- registry and routing (manager.cpp) --------------------------------------------------------
+  // -- registry, routing and queries (manager.cpp) ----------------------------------------------
 
   caf::expected<entry_ptr> find(const std::string& id);
   caf::result<plugin_metadata> on_register(plugin_config cfg, plugin_actor host);
@@ -51,11 +57,20 @@ private:
   void adopt_metadata(entry& e, plugin_metadata md);
   void on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expected<payload> out);
 
-  template <class OnDone>
-  void send_step(lifecycle_op op, const entry_ptr& e, OnDone on_done);
+  // -- lifecycle steps (manager_lifecycle.cpp) ---------------------------------------------------
+
+  /// Sends `op` to one plugin; `on_done` gets its new state or the error. Load and init re-read
+  /// the plugin's tools, load its metadata; unload forgets its tools.
+  void send_step(lifecycle_op op, const entry_ptr& e,
+                 std::function<void(caf::expected<plugin_state>)> on_done);
   caf::result<plugin_state> one(lifecycle_op op, const std::string& id);
+  /// `op` for every plugin, wave after wave (dependency_waves; reversed for stop and unload),
+  /// the plugins of a wave concurrently.
   caf::result<std::vector<std::string>> all(lifecycle_op op);
-  void next_in(std::shared_ptr<bulk_step> step);
+  /// Sends the next steps of `step`'s current wave, or moves on to the next wave, or answers.
+  void run_wave(std::shared_ptr<bulk_step> step);
+  void on_bulk_answer(const std::shared_ptr<bulk_step>& step, std::size_t index,
+                      caf::expected<plugin_state> result);
   caf::result<std::vector<plugin_info>> list(std::optional<plugin_type> type);
   caf::result<plugin_stats> stats_of(const std::string& id);
   /// Runs the tool `name` resolves to in the directory on its plugin.

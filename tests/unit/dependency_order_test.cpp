@@ -148,5 +148,50 @@ TEST(DependencyOrder, MissingDependencyIsReportedEvenWhenThereIsAlsoACycle) {
   EXPECT_EQ(plugin_of(order.error()), "b");
 }
 
+// -- waves ---------------------------------------------------------------------------------------
+
+using waves = std::vector<ids>;
+
+TEST(DependencyWaves, IndependentPluginsOfOnePriorityFormOneWave) {
+  auto w = dependency_waves({plugin("c"), plugin("a"), plugin("b")});
+  ASSERT_TRUE(w) << describe(w.error());
+  EXPECT_EQ(*w, (waves{{"a", "b", "c"}}));
+}
+
+TEST(DependencyWaves, AChainIsOneWavePerPlugin) {
+  auto w = dependency_waves({plugin("top", {"mid"}), plugin("mid", {"base"}), plugin("base")});
+  ASSERT_TRUE(w) << describe(w.error());
+  EXPECT_EQ(*w, (waves{{"base"}, {"mid"}, {"top"}}));
+}
+
+TEST(DependencyWaves, APluginStartsANewWaveWhenItDependsOnOneInTheCurrentWave) {
+  // Order: base, x, y (y needs base), z: y cannot join base's wave.
+  auto w = dependency_waves({plugin("base"), plugin("x"), plugin("y", {"base"}), plugin("z")});
+  ASSERT_TRUE(w) << describe(w.error());
+  ids flat;
+  for (const auto& wave : *w)
+    flat.insert(flat.end(), wave.begin(), wave.end());
+  EXPECT_EQ(flat, *dependency_order({plugin("base"), plugin("x"), plugin("y", {"base"}),
+                                     plugin("z")}));
+  for (const auto& wave : *w)
+    EXPECT_FALSE(std::count(wave.begin(), wave.end(), "base") && std::count(wave.begin(), wave.end(), "y"))
+      << "base and the plugin that needs it share a wave";
+}
+
+TEST(DependencyWaves, ADifferentPriorityStartsANewWave) {
+  auto w = dependency_waves({plugin("low1", {}, 0), plugin("high", {}, 5), plugin("low2", {}, 0)});
+  ASSERT_TRUE(w) << describe(w.error());
+  EXPECT_EQ(*w, (waves{{"high"}, {"low1", "low2"}}));
+}
+
+TEST(DependencyWaves, CyclesAndMissingDependenciesAreTheSameErrorsAsTheOrder) {
+  auto cycle = dependency_waves({plugin("a", {"b"}), plugin("b", {"a"})});
+  ASSERT_FALSE(cycle);
+  EXPECT_EQ(cycle.error().code(), static_cast<std::uint8_t>(errc::dependency_cycle));
+  auto missing = dependency_waves({plugin("a", {"ghost"})});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), static_cast<std::uint8_t>(errc::missing_dependency));
+}
+
 } // namespace
 } // namespace troupe
