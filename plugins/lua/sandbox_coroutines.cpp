@@ -14,6 +14,14 @@
 // only if it carries the tag (removed first, so stock close sees the stack stock Lua would have).
 // Any other errored coroutine (a stop, or a thread the sandbox did not resume, such as a call's
 // own coroutine kept by the script) is refused: safe by default.
+//
+// The host runs each call (execute, a tool handler) in a coroutine of its own, so that
+// call_plugin can suspend it. To the script that thread is what the main thread is to a stock
+// Lua program: coroutine.running() answers it with true, coroutine.isyieldable() answers false
+// and coroutine.yield() raises "attempt to yield from outside a coroutine" there (stock Lua's
+// error, which a script can catch) instead of suspending the call. The sandbox tells the two
+// apart by remembering the coroutines the script makes (coroutine.create and coroutine.wrap) in a
+// weak-keyed registry table: every other thread is the host's.
 
 #include "plugins/lua/sandbox_functions.hpp"
 #include "plugins/lua/sandbox_support.hpp"
@@ -24,6 +32,39 @@ namespace {
 
 /// Its address tags a coroutine that died from an ordinary error.
 const char ordinary_death_tag = 0;
+
+/// Its address is the registry key of the weak-keyed set of the coroutines the script made.
+const char script_coroutines_key = 0;
+
+/// Adds the thread at idx to the set of the script's coroutines.
+void remember_coroutine(lua_State* L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &script_coroutines_key);
+  lua_pushvalue(L, idx);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+/// True if the thread at idx is one the script made (not the main thread nor a call's own).
+bool made_by_script(lua_State* L, int idx) {
+  idx = lua_absindex(L, idx);
+  luaL_checkstack(L, 2, nullptr);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &script_coroutines_key);
+  lua_pushvalue(L, idx);
+  bool made = lua_rawget(L, -2) != LUA_TNIL;
+  lua_pop(L, 2);
+  return made;
+}
+
+/// True if L, the running thread, is one the script made.
+bool running_made_by_script(lua_State* L) {
+  luaL_checkstack(L, 1, nullptr);
+  lua_pushthread(L);
+  bool made = made_by_script(L, -1);
+  lua_pop(L, 1);
+  return made;
+}
 
 bool died_with_error(lua_State* co) {
   int status = lua_status(co);
@@ -117,13 +158,56 @@ int close(lua_State* L) {
   return results;
 }
 
+int create(lua_State* L) {
+  int results = call_stock_here(L);
+  remember_coroutine(L, -1);
+  return results;
+}
+
 int wrap(lua_State* L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   lua_State* co = lua_newthread(L);
+  remember_coroutine(L, -1);
   lua_pushvalue(L, 1);
   lua_xmove(L, co, 1);
   lua_pushcclosure(L, wrapped_resume, 1);
   return 1;
+}
+
+int running(lua_State* L) {
+  int results = call_stock_here(L); // the running thread and whether it is the main one
+  if (!running_made_by_script(L)) {
+    lua_pushboolean(L, 1);
+    lua_replace(L, -2);
+  }
+  return results;
+}
+
+int isyieldable(lua_State* L) {
+  const bool own = lua_isnone(L, 1);
+  int results = call_stock_here(L); // checks the argument as stock does
+  if (own ? !running_made_by_script(L) : !made_by_script(L, 1)) {
+    lua_pushboolean(L, 0);
+    lua_replace(L, -2);
+  }
+  return results;
+}
+
+int yield(lua_State* L) {
+  if (!running_made_by_script(L)) {
+    lua_pushliteral(L, "attempt to yield from outside a coroutine");
+    return lua_error(L);
+  }
+  return call_stock_here(L);
+}
+
+void open_script_coroutines(lua_State* L) {
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &script_coroutines_key);
 }
 
 } // namespace troupe::lua::sandboxed

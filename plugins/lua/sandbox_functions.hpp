@@ -30,6 +30,21 @@ int close(lua_State* L);
 /// closed), except that a stop inside the coroutine is re-raised and never closes it.
 int wrap(lua_State* L);
 
+/// coroutine.create (upvalue 1: stock), remembering the new coroutine as the script's own.
+int create(lua_State* L);
+
+/// coroutine.running, coroutine.isyieldable and coroutine.yield (upvalue 1: stock) as stock Lua
+/// has them, with the thread of a call (execute, a tool handler; the host's coroutine) standing
+/// for the main thread: running answers it with true, isyieldable answers false for it, and
+/// yield there raises "attempt to yield from outside a coroutine".
+int running(lua_State* L);
+int isyieldable(lua_State* L);
+int yield(lua_State* L);
+
+/// Makes the registry's set of the script's coroutines (create and wrap add to it).
+/// REQUIRES: called once, by open_sandbox, before any script runs.
+void open_script_coroutines(lua_State* L);
+
 /// load (upvalue 1: stock) that refuses binary chunks (nil and "attempt to load a binary chunk
 /// (the sandbox loads text chunks only)"), whether from a string or a reader function, and
 /// charges the bytes compiled.
