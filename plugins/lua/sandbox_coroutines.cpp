@@ -21,7 +21,10 @@
 // and coroutine.yield() raises "attempt to yield from outside a coroutine" there (stock Lua's
 // error, which a script can catch) instead of suspending the call. The sandbox tells the two
 // apart by remembering the coroutines the script makes (coroutine.create and coroutine.wrap) in a
-// weak-keyed registry table: every other thread is the host's.
+// weak-keyed registry table: every other thread is the host's. coroutine.resume and
+// coroutine.close treat every host thread as stock treats the main thread (never resumed nor
+// closed), so that no call can resume or reset another call's thread, such as one that waits on
+// call_plugin.
 
 #include "plugins/lua/sandbox_functions.hpp"
 #include "plugins/lua/sandbox_support.hpp"
@@ -137,6 +140,14 @@ int wrapped_resume(lua_State* L) {
 
 int resume(lua_State* L) {
   lua_State* co = lua_tothread(L, 1);
+  if (co != nullptr && co != L && !made_by_script(L, 1)) {
+    // Another call's thread (one that waits on call_plugin, say) or the main thread: stock Lua's
+    // answer for its main thread, the only thread a script does not make. Resuming it would run
+    // the other call's code here and leave that call unable to go on.
+    lua_pushboolean(L, 0);
+    lua_pushliteral(L, "cannot resume non-suspended coroutine");
+    return 2;
+  }
   bool could_die = co != nullptr && !died_with_error(co);
   int results = call_stock_here(L);
   reraise_if_stopped(L);
@@ -153,6 +164,8 @@ int close(lua_State* L) {
     lua_pushliteral(L, "cannot close a coroutine stopped by a sandbox limit");
     return 2;
   }
+  if (co != nullptr && co != L && !made_by_script(L, 1)) // as stock for its main thread, seen
+    return luaL_error(L, "cannot close a normal coroutine"); // from elsewhere: never reset
   int results = call_stock_here(L);
   reraise_if_stopped(L);
   return results;

@@ -80,3 +80,47 @@ TEST_F(StockParityInCall, TheCallsThreadIsTheMainThread) {
 
 } // namespace
 } // namespace troupe::lua::test
+
+namespace troupe::lua::test {
+namespace {
+
+// A call waiting on call_plugin is a suspended coroutine of the host's. Another call of the same
+// plugin that kept it (coroutine.running()) cannot resume or close it: to the script it is the main
+// thread, which stock Lua never resumes nor closes.
+TEST(CallThreads, AnotherCallCannotResumeOrCloseACallThatWaits) {
+  script_runner runner("p", "p.lua", parity_limits());
+  ASSERT_FALSE(runner.open(R"(
+    local waiting
+    function execute(x)
+      if x == "wait" then
+        waiting = coroutine.running()
+        local r = call_plugin("other", 1)
+        return "answered " .. tostring(r)
+      end
+      local st = coroutine.status(waiting)
+      local r = {coroutine.resume(waiting, "hijacked")}
+      local c = {pcall(coroutine.close, waiting)}
+      return st .. "|" .. tostring(r[1]) .. "|" .. tostring(r[2]) .. "|" .. tostring(c[1])
+             .. "|" .. tostring(c[2]) .. "|" .. tostring(c[3])
+    end
+  )"));
+  auto fn = runner.global_function("execute");
+  ASSERT_TRUE(fn);
+  auto wait = pack(std::string("wait"));
+  auto first = runner.begin(1, *fn, "execute", wait, false);
+  ASSERT_TRUE(first.call.has_value());
+  auto second = runner.begin(2, *fn, "execute", pack(std::string("other")), false);
+  ASSERT_FALSE(second.call.has_value());
+  auto out = as_json(std::move(second.result));
+  ASSERT_TRUE(out) << text_of(out.error());
+  EXPECT_EQ(*out, "suspended|false|cannot resume non-suspended coroutine|false|"
+                  "cannot close a normal coroutine|nil");
+  auto resumed = runner.resume(1, pack(std::int64_t{42}));
+  ASSERT_FALSE(resumed.call.has_value());
+  auto first_out = as_json(std::move(resumed.result));
+  ASSERT_TRUE(first_out) << text_of(first_out.error());
+  EXPECT_EQ(*first_out, "answered 42"); // the waiting call went on unharmed
+}
+
+} // namespace
+} // namespace troupe::lua::test
