@@ -16,15 +16,15 @@
 // own coroutine kept by the script) is refused: safe by default.
 //
 // The host runs each call (execute, a tool handler) in a coroutine of its own, so that
-// call_plugin can suspend it. To the script that thread is what the main thread is to a stock
-// Lua program: coroutine.running() answers it with true, coroutine.isyieldable() answers false
-// and coroutine.yield() raises "attempt to yield from outside a coroutine" there (stock Lua's
-// error, which a script can catch) instead of suspending the call. The sandbox tells the two
-// apart by remembering the coroutines the script makes (coroutine.create and coroutine.wrap) in a
-// weak-keyed registry table: every other thread is the host's. coroutine.resume and
-// coroutine.close treat every host thread as stock treats the main thread (never resumed nor
-// closed), so that no call can resume or reset another call's thread, such as one that waits on
-// call_plugin.
+// call_plugin can suspend it. To the script every thread it did not make (the main thread, a
+// call's own) is the one main thread of a stock Lua program: coroutine.running() there answers
+// the state's main thread and true, so `coroutine.running() == main` holds as in stock whether
+// `main` was taken at load or in a call, and no script ever gets hold of a call's thread;
+// coroutine.isyieldable() answers false there, coroutine.yield() raises stock's catchable
+// "attempt to yield from outside a coroutine" instead of suspending the call, and status, resume
+// and close treat the main thread as stock treats it (running or normal; never resumed nor
+// closed). The sandbox tells the threads apart by remembering the coroutines the script makes
+// (coroutine.create and coroutine.wrap) in a weak-keyed registry table.
 
 #include "plugins/lua/sandbox_functions.hpp"
 #include "plugins/lua/sandbox_support.hpp"
@@ -140,10 +140,7 @@ int wrapped_resume(lua_State* L) {
 
 int resume(lua_State* L) {
   lua_State* co = lua_tothread(L, 1);
-  if (co != nullptr && co != L && !made_by_script(L, 1)) {
-    // Another call's thread (one that waits on call_plugin, say) or the main thread: stock Lua's
-    // answer for its main thread, the only thread a script does not make. Resuming it would run
-    // the other call's code here and leave that call unable to go on.
+  if (co != nullptr && !made_by_script(L, 1)) { // the main thread: stock's answer for it
     lua_pushboolean(L, 0);
     lua_pushliteral(L, "cannot resume non-suspended coroutine");
     return 2;
@@ -164,8 +161,9 @@ int close(lua_State* L) {
     lua_pushliteral(L, "cannot close a coroutine stopped by a sandbox limit");
     return 2;
   }
-  if (co != nullptr && co != L && !made_by_script(L, 1)) // as stock for its main thread, seen
-    return luaL_error(L, "cannot close a normal coroutine"); // from elsewhere: never reset
+  if (co != nullptr && !made_by_script(L, 1)) // the main thread: as stock, never closed
+    return luaL_error(L, "cannot close a %s coroutine",
+                      running_made_by_script(L) ? "normal" : "running");
   int results = call_stock_here(L);
   reraise_if_stopped(L);
   return results;
@@ -188,12 +186,21 @@ int wrap(lua_State* L) {
 }
 
 int running(lua_State* L) {
-  int results = call_stock_here(L); // the running thread and whether it is the main one
-  if (!running_made_by_script(L)) {
-    lua_pushboolean(L, 1);
-    lua_replace(L, -2);
-  }
-  return results;
+  if (running_made_by_script(L))
+    return call_stock_here(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  lua_pushboolean(L, 1);
+  return 2;
+}
+
+int status(lua_State* L) {
+  if (lua_tothread(L, 1) == nullptr || made_by_script(L, 1))
+    return call_stock_here(L); // a script's coroutine, or stock's argument error
+  if (running_made_by_script(L))
+    lua_pushliteral(L, "normal");
+  else
+    lua_pushliteral(L, "running");
+  return 1;
 }
 
 int isyieldable(lua_State* L) {

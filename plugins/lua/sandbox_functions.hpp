@@ -33,11 +33,14 @@ int wrap(lua_State* L);
 /// coroutine.create (upvalue 1: stock), remembering the new coroutine as the script's own.
 int create(lua_State* L);
 
-/// coroutine.running, coroutine.isyieldable and coroutine.yield (upvalue 1: stock) as stock Lua
-/// has them, with the thread of a call (execute, a tool handler; the host's coroutine) standing
-/// for the main thread: running answers it with true, isyieldable answers false for it, and
-/// yield there raises "attempt to yield from outside a coroutine".
+/// coroutine.running, coroutine.status, coroutine.isyieldable and coroutine.yield (upvalue 1:
+/// stock) as stock Lua has them, every thread the script did not make (the main thread, the
+/// thread of a call) being the main thread: running answers the state's main thread and true
+/// there, status answers "running" or "normal" for the main thread, isyieldable false, and yield
+/// there raises "attempt to yield from outside a coroutine". resume and close answer for the main
+/// thread what stock answers for it.
 int running(lua_State* L);
+int status(lua_State* L);
 int isyieldable(lua_State* L);
 int yield(lua_State* L);
 

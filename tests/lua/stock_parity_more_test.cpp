@@ -47,9 +47,9 @@ protected:
   }
 };
 
-// The call's own thread stands for the main thread: coroutine.running() says it is the main one,
-// it is not yieldable, and coroutine.yield there is stock's catchable error (it used to suspend
-// the whole call, which then failed with "execute yielded outside call_plugin").
+// In a call the script runs on the main thread as far as it can tell: coroutine.running() says
+// so, it is not yieldable, and coroutine.yield there is stock's catchable error (it used to
+// suspend the whole call, which then failed with "execute yielded outside call_plugin").
 TEST_F(StockParityInCall, TheCallsThreadIsTheMainThread) {
   expect_same_in_call({
     {"running_main", "local co, main = coroutine.running() return type(co), main"},
@@ -84,14 +84,16 @@ TEST_F(StockParityInCall, TheCallsThreadIsTheMainThread) {
 namespace troupe::lua::test {
 namespace {
 
-// A call waiting on call_plugin is a suspended coroutine of the host's. Another call of the same
-// plugin that kept it (coroutine.running()) cannot resume or close it: to the script it is the main
-// thread, which stock Lua never resumes nor closes.
+// A call waiting on call_plugin is a suspended coroutine of the host's. No other call of the same
+// plugin can get hold of it: coroutine.running() in a call answers the main thread, as in stock
+// Lua (the same thread as at load), which no call can resume or close.
 TEST(CallThreads, AnotherCallCannotResumeOrCloseACallThatWaits) {
   script_runner runner("p", "p.lua", parity_limits());
   ASSERT_FALSE(runner.open(R"(
     local waiting
+    local main_at_load = coroutine.running()
     function execute(x)
+      assert(coroutine.running() == main_at_load)
       if x == "wait" then
         waiting = coroutine.running()
         local r = call_plugin("other", 1)
@@ -113,8 +115,8 @@ TEST(CallThreads, AnotherCallCannotResumeOrCloseACallThatWaits) {
   ASSERT_FALSE(second.call.has_value());
   auto out = as_json(std::move(second.result));
   ASSERT_TRUE(out) << text_of(out.error());
-  EXPECT_EQ(*out, "suspended|false|cannot resume non-suspended coroutine|false|"
-                  "cannot close a normal coroutine|nil");
+  EXPECT_EQ(*out, "running|false|cannot resume non-suspended coroutine|false|"
+                  "cannot close a running coroutine|nil");
   auto resumed = runner.resume(1, pack(std::int64_t{42}));
   ASSERT_FALSE(resumed.call.has_value());
   auto first_out = as_json(std::move(resumed.result));
