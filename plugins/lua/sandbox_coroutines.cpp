@@ -12,8 +12,8 @@
 // ordinary error (no stop pending), it pushes a tag (a light userdata no script can make) on the
 // dead coroutine's stack, where stock Lua leaves a free slot. close closes an errored coroutine
 // only if it carries the tag (removed first, so stock close sees the stack stock Lua would have).
-// Any other errored coroutine (a stop, or a thread the sandbox did not resume, such as a call's
-// own coroutine kept by the script) is refused: safe by default.
+// Any other errored coroutine (a stop, or a thread the sandbox did not resume) is refused: safe
+// by default. (A call's own coroutine never reaches close: scripts cannot get hold of it.)
 //
 // The host runs each call (execute, a tool handler) in a coroutine of its own, so that
 // call_plugin can suspend it. To the script every thread it did not make (the main thread, a
