@@ -102,7 +102,12 @@ void add_coroutine(lua_State* L, int env) {
   int stock = lua_gettop(L);
   lua_newtable(L);
   int lib = lua_gettop(L);
-  copy_fields(L, stock, lib, {"create", "isyieldable", "running", "status", "yield"});
+  sandboxed::open_script_coroutines(L);
+  wrap_field(L, stock, lib, "status", sandboxed::status);
+  wrap_field(L, stock, lib, "create", sandboxed::create);
+  wrap_field(L, stock, lib, "isyieldable", sandboxed::isyieldable);
+  wrap_field(L, stock, lib, "running", sandboxed::running);
+  wrap_field(L, stock, lib, "yield", sandboxed::yield);
   wrap_field(L, stock, lib, "resume", sandboxed::resume);
   wrap_field(L, stock, lib, "close", sandboxed::close);
   lua_pushcfunction(L, sandboxed::wrap);

@@ -30,6 +30,24 @@ int close(lua_State* L);
 /// closed), except that a stop inside the coroutine is re-raised and never closes it.
 int wrap(lua_State* L);
 
+/// coroutine.create (upvalue 1: stock), remembering the new coroutine as the script's own.
+int create(lua_State* L);
+
+/// coroutine.running, coroutine.status, coroutine.isyieldable and coroutine.yield (upvalue 1:
+/// stock) as stock Lua has them, every thread the script did not make (the main thread, the
+/// thread of a call) being the main thread: running answers the state's main thread and true
+/// there, status answers "running" or "normal" for the main thread, isyieldable false, and yield
+/// there raises "attempt to yield from outside a coroutine". resume and close answer for the main
+/// thread what stock answers for it.
+int running(lua_State* L);
+int status(lua_State* L);
+int isyieldable(lua_State* L);
+int yield(lua_State* L);
+
+/// Makes the registry's set of the script's coroutines (create and wrap add to it).
+/// REQUIRES: called once, by open_sandbox, before any script runs.
+void open_script_coroutines(lua_State* L);
+
 /// load (upvalue 1: stock) that refuses binary chunks (nil and "attempt to load a binary chunk
 /// (the sandbox loads text chunks only)"), whether from a string or a reader function, and
 /// charges the bytes compiled.

@@ -253,14 +253,20 @@ TEST_F(ScriptShape, CallPluginWithoutAnActorHostFailsClearly) {
 }
 
 TEST_F(ScriptShape, YieldOutsideCallPluginIsAnError) {
+  // A call's own thread is the script's main thread: yielding there is stock Lua's error (which
+  // the script can catch), not a suspension of the call.
   auto h = host_ok(R"(
     function execute(x)
       if x == "yield" then coroutine.yield(1) end
+      if x == "caught" then return {pcall(coroutine.yield, 1)} end
       local co = coroutine.wrap(function() coroutine.yield("inner") end)
       return co()
     end
   )");
-  EXPECT_LUA_ERROR(run(h, "\"yield\""), errc::plugin_failed, "yielded outside call_plugin");
+  EXPECT_LUA_ERROR(run(h, "\"yield\""), errc::plugin_failed,
+                   "execute: attempt to yield from outside a coroutine");
+  EXPECT_EQ(*run(h, "\"caught\""),
+            nlohmann::json::parse(R"([false, "attempt to yield from outside a coroutine"])"));
   EXPECT_EQ(*run(h, "null"), "inner"); // the script's own coroutines yield as usual
 }
 
