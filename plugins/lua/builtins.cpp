@@ -33,12 +33,13 @@ std::string joined_arguments(lua_State* L) {
   return text;
 }
 
+/// Logs the arguments at `Level`. They are turned into text whether or not the level is logged,
+/// as stock print does: a `__tostring` runs (and is charged) the same either way.
 template <spdlog::level::level_enum Level>
 int log_at(lua_State* L) {
-  if (!spdlog::should_log(Level))
-    return 0;
   auto text = joined_arguments(L);
-  spdlog::log(Level, "[{}] {}", plugin_id(L), text);
+  if (spdlog::should_log(Level))
+    spdlog::log(Level, "[{}] {}", plugin_id(L), text);
   return 0;
 }
 

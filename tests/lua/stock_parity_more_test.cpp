@@ -4,6 +4,8 @@
 // a stock Lua program's main chunk: the same cases run inside execute in the sandbox and as the
 // main chunk of the stock `lua5.4` interpreter, and the lines must be byte-identical.
 
+#include <spdlog/spdlog.h>
+
 #include "lua/stock_parity_support.hpp"
 
 namespace troupe::lua::test {
@@ -122,6 +124,23 @@ TEST(CallThreads, AnotherCallCannotResumeOrCloseACallThatWaits) {
   auto first_out = as_json(std::move(resumed.result));
   ASSERT_TRUE(first_out) << text_of(first_out.error());
   EXPECT_EQ(*first_out, "answered 42"); // the waiting call went on unharmed
+}
+
+// print, log and debug turn their arguments into text as stock print does, whether or not the
+// level is logged: a __tostring runs the same way (before, it ran only when the level was on).
+TEST(Builtins, PrintTurnsItsArgumentsIntoTextWhateverTheLogLevel) {
+  auto level = spdlog::get_level();
+  spdlog::set_level(spdlog::level::off);
+  std::string out;
+  auto ran = run_in_execute("local n = 0\n"
+                            "local t = setmetatable({}, {__tostring = function() n = n + 1 "
+                            "return 'x' end})\n"
+                            "print(t) log(t, t) debug(t)\n"
+                            "RESULT = tostring(n)",
+                            out);
+  spdlog::set_level(level);
+  ASSERT_TRUE(ran);
+  EXPECT_EQ(out, "4");
 }
 
 } // namespace
