@@ -34,18 +34,7 @@ testing::AssertionResult run_in_execute(const std::string& chunk, std::string& o
 class StockParityInCall : public StockParity {
 protected:
   void expect_same_in_call(const std::vector<parity_case>& cases) {
-    auto chunk = parity_chunk(cases);
-    write_script("f.lua", chunk);
-    std::string stock_out;
-    std::string sandbox_out;
-    ASSERT_TRUE(run_stock(dir(), stock_out));
-    ASSERT_TRUE(run_in_execute(chunk, sandbox_out));
-    auto stock = parity_lines(stock_out);
-    auto sandboxed = parity_lines(sandbox_out);
-    ASSERT_EQ(stock.size(), cases.size()) << stock_out;
-    ASSERT_EQ(sandboxed.size(), cases.size()) << sandbox_out;
-    for (const auto& c : cases)
-      EXPECT_EQ(sandboxed[c.name], stock[c.name]) << "case '" << c.name << "':\n" << c.body;
+    expect_same_as_stock(cases, run_in_execute);
   }
 };
 

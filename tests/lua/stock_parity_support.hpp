@@ -157,13 +157,18 @@ inline testing::AssertionResult run_sandboxed(const std::string& chunk, std::str
 /// A test that runs cases on both sides and expects identical lines.
 class StockParity : public lua_fixture {
 protected:
-  void expect_same_as_stock(const std::vector<parity_case>& cases) {
+  /// How the sandbox side runs a chunk: its printed lines go to `out`.
+  using sandbox_runner = testing::AssertionResult (*)(const std::string& chunk, std::string& out);
+
+  /// Runs `cases` as stock's main chunk and with `run` in the sandbox; expects identical lines.
+  void expect_same_as_stock(const std::vector<parity_case>& cases,
+                            sandbox_runner run = run_sandboxed) {
     auto chunk = parity_chunk(cases);
     write_script("f.lua", chunk);
     std::string stock_out;
     std::string sandbox_out;
     ASSERT_TRUE(run_stock(dir(), stock_out));
-    ASSERT_TRUE(run_sandboxed(chunk, sandbox_out));
+    ASSERT_TRUE(run(chunk, sandbox_out));
     if (std::getenv("TROUPE_PARITY_DUMP") != nullptr) // to read what both sides said
       std::cerr << "--- stock\n" << stock_out << "--- sandbox\n" << sandbox_out;
     auto stock = parity_lines(stock_out);
