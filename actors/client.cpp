@@ -1,33 +1,74 @@
 #include "actors/client.hpp"
 
+#include <mutex>
+
 #include <caf/actor_system.hpp>
+#include <caf/after.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "messages/errors.hpp"
 
 namespace troupe {
 
+/// Blocking actors waiting to be borrowed by a call; at most one call uses one at a time.
+class client::blocking_pool {
+public:
+  explicit blocking_pool(caf::actor_system& sys) : sys_(sys) {
+  }
+
+  /// An idle actor, or a new one.
+  std::unique_ptr<caf::scoped_actor> take() {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (!idle_.empty()) {
+        auto self = std::move(idle_.back());
+        idle_.pop_back();
+        return self;
+      }
+    }
+    return std::make_unique<caf::scoped_actor>(sys_);
+  }
+
+  /// Hands an actor back after a call that got its answer.
+  void give_back(std::unique_ptr<caf::scoped_actor> self) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    idle_.push_back(std::move(self));
+  }
+
+private:
+  caf::actor_system& sys_;
+  std::mutex mtx_;
+  std::vector<std::unique_ptr<caf::scoped_actor>> idle_;
+};
+
 client::client(caf::actor_system& sys, manager_actor manager, std::chrono::milliseconds timeout)
-  : sys_(sys), manager_(std::move(manager)), timeout_(timeout) {
+  : sys_(sys), pool_(std::make_unique<blocking_pool>(sys)), manager_(std::move(manager)),
+    timeout_(timeout) {
 }
+
+client::~client() = default;
 
 template <class T, class... Ts>
 caf::expected<T> client::ask(const std::string& about, Ts&&... xs) {
   if (!manager_)
     return make_error(errc::unavailable, about, "no manager to ask");
   caf::expected<T> result{caf::error{}};
-  caf::scoped_actor self{sys_};
-  self->request(manager_, timeout_, std::forward<Ts>(xs)...)
-    .receive([&](T& x) { result = std::move(x); },
-             [&](caf::error& err) {
-               if (is_troupe_error(err))
-                 result = std::move(err);
-               else if (err == caf::sec::request_timeout)
-                 result = make_error(errc::timeout, about,
-                                     "no answer within " + std::to_string(timeout_.count()) + " ms");
-               else
-                 result = make_error(errc::unavailable, about, describe(err));
-             });
+  bool timed_out = false;
+  auto self = pool_->take();
+  // No request timeout (each one wakes CAF's clock thread): the receive waits until the deadline.
+  auto handle = (*self)->request(manager_, caf::infinite, std::forward<Ts>(xs)...);
+  caf::blocking_actor::accept_one_cond rc;
+  (*self)->varargs_receive(
+    rc, handle.id(), [&](T& x) { result = std::move(x); },
+    [&](caf::error& err) {
+      result = is_troupe_error(err) ? std::move(err)
+                                    : make_error(errc::unavailable, about, describe(err));
+    },
+    caf::after(timeout_) >> [&] { timed_out = true; });
+  if (timed_out)
+    return make_error(errc::timeout, about,
+                      "no answer within " + std::to_string(timeout_.count()) + " ms");
+  pool_->give_back(std::move(self));
   return result;
 }
 

@@ -4,10 +4,11 @@
 // messages themselves (request(...).then(...)) and never block.
 
 #include <chrono>
-
-#include <caf/actor.hpp>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include <caf/actor.hpp>
 
 #include <caf/fwd.hpp>
 #include <caf/expected.hpp>
@@ -18,8 +19,10 @@
 namespace troupe {
 
 /// Each call sends one request to the manager and waits for the answer at most `timeout`; past it
-/// the call returns a timeout error naming the plugin. Thread-safe: every call uses its own
-/// scoped actor. REQUIRES: the actor system outlives the client.
+/// the call returns a timeout error naming the plugin. Thread-safe: every call borrows a blocking
+/// actor of its own from a pool (spawning one per call used to be most of a call's cost), and a
+/// call that timed out retires its actor, so that a late answer never reaches another call.
+/// REQUIRES: the actor system outlives the client.
 class client {
 public:
   /// Default per-call deadline: 30 s.
@@ -28,7 +31,7 @@ public:
   client(caf::actor_system& sys, manager_actor manager,
          std::chrono::milliseconds timeout = default_timeout);
 
-  virtual ~client() = default;
+  virtual ~client();
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
@@ -92,7 +95,10 @@ private:
   template <class T, class... Ts>
   caf::expected<T> ask(const std::string& about, Ts&&... xs);
 
+  class blocking_pool;
+
   caf::actor_system& sys_;
+  std::unique_ptr<blocking_pool> pool_;
   manager_actor manager_;
   std::chrono::milliseconds timeout_;
 };
