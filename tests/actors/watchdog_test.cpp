@@ -61,6 +61,30 @@ TEST_F(Watchdog, RealHangIsCaughtAndReportsHowLongTheCallReallyWaited) {
   ASSERT_TRUE(log.wait(event_kind::restarted, "stuck"));
 }
 
+// The blocking client's own deadline: a call past it is a timeout naming the plugin, and the late
+// answer never reaches a later call (the client retires the actor that waited).
+TEST_F(Watchdog, ClientCallPastItsDeadlineTimesOutAndItsLateAnswerReachesNoLaterCall) {
+  runtime_options opts;
+  opts.manager.supervision.groups = {quiet_group(root_group)};
+  opts.call_timeout = milliseconds{50};
+  rt = std::make_unique<runtime>(sys, std::move(opts));
+  add("slow");
+  ASSERT_TRUE(rt->start_all());
+  auto late = exec("slow", "hang:200");
+  EXPECT_TROUPE_ERROR(late, errc::timeout);
+  EXPECT_EQ(plugin_of(late.error()), "slow");
+  EXPECT_NE(detail_of(late.error()).find("no answer within 50 ms"), std::string::npos)
+    << describe(late.error());
+  // A patient client waits behind the hang; then the impatient one is answered its own call.
+  client patient{sys, rt->manager(), request_timeout};
+  auto after_hang = patient.execute("slow", pack(std::string("first")));
+  ASSERT_TRUE(after_hang) << describe(after_hang.error());
+  EXPECT_EQ(*unpack_as<std::string>(*after_hang), "first");
+  auto next = exec("slow", "second");
+  ASSERT_TRUE(next) << describe(next.error());
+  EXPECT_EQ(*unpack_as<std::string>(*next), "second");
+}
+
 class LuaWatchdog : public Watchdog {
 protected:
   /// Adds a Lua plugin `id` running `source` under the default supervision settings.
