@@ -9,7 +9,6 @@
 #include <toml++/toml.h>
 
 #include "messages/errors.hpp"
-#include "plugins/lua/sandbox_limits.hpp"
 
 namespace fs = std::filesystem;
 
@@ -253,70 +252,105 @@ caf::error read_watch(const std::string& origin, const std::string& config_dir,
   return {};
 }
 
+/// The kind of a [[plugins]] entry: its `kind` key, else the one its keys select.
+caf::expected<std::string> entry_kind(const std::string& origin, const toml::table& t,
+                                      const kind_registry& kinds) {
+  if (const auto* kind = t.get("kind")) {
+    if (!kind->is_string())
+      return bad(origin, *kind, "'kind' must be a string");
+    return *kind->value<std::string>();
+  }
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : t)
+    keys.emplace_back(key.str());
+  return kinds.select(keys);
+}
+
+/// Reads a table key of a kind into the settings `prefix + name`.
+caf::error read_settings(const std::string& origin, const std::string& config_dir,
+                         const std::string& k, const toml::node& value,
+                         const std::string& prefix, plugin_config& cfg) {
+  const auto* settings = value.as_table();
+  if (settings == nullptr)
+    return bad(origin, value, "'" + k + "' must be a table");
+  for (const auto& [skey, svalue] : *settings) {
+    auto text = scalar_text(svalue);
+    if (!text)
+      return bad(origin, svalue, k + " entry '" + std::string(skey.str())
+                                   + "' must be a string, integer, float or boolean");
+    cfg.settings[prefix + std::string(skey.str())] = expand(*text, config_dir);
+  }
+  return {};
+}
+
+/// One key of a [[plugins]] entry that every kind has.
+caf::error read_common_key(const std::string& origin, const std::string& config_dir,
+                           const std::string& k, const toml::node& value, plugin_spec& spec) {
+  if (k == "kind")
+    return {};
+  if (k == "dependencies") {
+    auto deps = string_list(origin, value, "dependencies");
+    if (!deps)
+      return std::move(deps.error());
+    spec.config.dependencies = std::move(*deps);
+    return {};
+  }
+  if (k == "settings")
+    return read_settings(origin, config_dir, k, value, "", spec.config);
+  if (!value.is_string())
+    return bad(origin, value, "'" + k + "' must be a string");
+  auto text = *value.value<std::string>();
+  (k == "id" ? spec.config.id : k == "group" ? spec.config.group : spec.config.restart) = text;
+  return {};
+}
+
+/// One key the entry's kind reads.
+caf::error read_kind_key(const std::string& origin, const std::string& config_dir,
+                         const kind_key& key, const toml::node& value, plugin_spec& spec) {
+  if (key.type == key_type::table)
+    return read_settings(origin, config_dir, key.name, value, key.settings_prefix, spec.config);
+  if (!value.is_string())
+    return bad(origin, value, "'" + key.name + "' must be a string");
+  auto text = *value.value<std::string>();
+  spec.keys[key.name] = key.type == key_type::path ? resolve_relative(text, config_dir) : text;
+  return {};
+}
+
 caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::string& config_dir,
-                                       const toml::table& t) {
-  static const std::set<std::string> known{"id",       "kind",         "class",    "library",
-                                           "script",   "dependencies", "settings", "limits",
-                                           "group",    "restart"};
+                                       const toml::table& t, const kind_registry& kinds) {
+  static const std::set<std::string> common{"id",       "kind",  "dependencies",
+                                            "settings", "group", "restart"};
   plugin_spec spec;
+  spec.origin = where(origin, t);
+  spec.base_dir = config_dir;
+  auto kind_name = entry_kind(origin, t, kinds);
+  if (!kind_name)
+    return std::move(kind_name.error());
+  spec.kind = *kind_name;
+  auto kind = kinds.find(spec.kind);
+  if (!kind)
+    return bad(origin, t, "plugin '" + t["id"].value_or(std::string{}) + "': "
+                            + detail_of(kind.error()));
   for (const auto& [key, value] : t) {
     std::string k{key.str()};
-    if (known.count(k) == 0)
-      return bad(origin, value, "unknown key '" + k + "' in [[plugins]]");
-    if (k == "dependencies") {
-      auto deps = string_list(origin, value, "dependencies");
-      if (!deps)
-        return std::move(deps.error());
-      spec.config.dependencies = std::move(*deps);
-    } else if (k == "settings" || k == "limits") {
-      const auto* settings = value.as_table();
-      if (settings == nullptr)
-        return bad(origin, value, "'" + k + "' must be a table");
-      // Limits become the settings "limit.<name>" the Lua plugin reads at load.
-      std::string prefix = k == "limits" ? "limit." : "";
-      for (const auto& [skey, svalue] : *settings) {
-        auto text = scalar_text(svalue);
-        if (!text)
-          return bad(origin, svalue, k + " entry '" + std::string(skey.str())
-                                       + "' must be a string, integer, float or boolean");
-        spec.config.settings[prefix + std::string(skey.str())] = expand(*text, config_dir);
-      }
-    } else {
-      if (!value.is_string())
-        return bad(origin, value, "'" + k + "' must be a string");
-      auto text = *value.value<std::string>();
-      if (k == "id")
-        spec.config.id = text;
-      else if (k == "kind")
-        spec.kind = text;
-      else if (k == "class")
-        spec.class_name = text;
-      else if (k == "script")
-        spec.script = resolve_relative(text, config_dir);
-      else if (k == "group")
-        spec.config.group = text;
-      else if (k == "restart")
-        spec.config.restart = text;
-      else
-        spec.library = text;
-    }
+    const kind_key* own = nullptr;
+    for (const auto& candidate : (*kind)->keys)
+      own = candidate.name == k ? &candidate : own;
+    caf::error err;
+    if (common.count(k) > 0)
+      err = read_common_key(origin, config_dir, k, value, spec);
+    else if (own != nullptr)
+      err = read_kind_key(origin, config_dir, *own, value, spec);
+    else
+      err = bad(origin, value, "unknown key '" + k + "' in [[plugins]] of kind \"" + spec.kind
+                                 + "\"");
+    if (err)
+      return err;
   }
   if (spec.config.id.empty())
     return bad(origin, t, "every [[plugins]] entry needs an 'id'");
-  if (spec.kind.empty())
-    spec.kind = !spec.script.empty() ? "lua" : spec.library.empty() ? "native" : "library";
-  if (spec.kind == "native" && spec.class_name.empty())
-    spec.class_name = spec.config.id;
-  if (spec.kind == "library" && spec.library.empty())
-    return bad(origin, t, "plugin '" + spec.config.id + "': kind \"library\" needs 'library'");
-  if (spec.kind == "lua" && spec.script.empty())
-    return bad(origin, t, "plugin '" + spec.config.id + "': kind \"lua\" needs 'script'");
-  if (spec.kind != "native" && spec.kind != "library" && spec.kind != "lua")
-    return bad(origin, t, "plugin '" + spec.config.id + "': unknown kind '" + spec.kind
-                            + "' (expected \"native\", \"library\" or \"lua\")");
-  if (spec.kind == "lua")
-    if (auto limits = lua::limits_from_settings(spec.config.settings); !limits)
-      return bad(origin, t, "plugin '" + spec.config.id + "': " + detail_of(limits.error()));
+  if (auto err = kinds.check(spec))
+    return err;
   if (auto restart = parse_restart_type(spec.config.restart); !restart)
     return bad(origin, t, "plugin '" + spec.config.id + "': " + detail_of(restart.error()));
   return spec;
@@ -324,7 +358,8 @@ caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::str
 
 } // namespace
 
-caf::expected<node_config> parse_node_config(const std::string& text, const std::string& origin) {
+caf::expected<node_config> parse_node_config(const std::string& text, const std::string& origin,
+                                             const kind_registry& kinds) {
   toml::table root;
   try {
     root = toml::parse(text, origin);
@@ -351,7 +386,7 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
       for (const auto& item : *arr) {
         if (!item.is_table())
           return bad(origin, item, "each entry of 'plugins' must be a table");
-        auto spec = read_plugin(origin, config_dir, *item.as_table());
+        auto spec = read_plugin(origin, config_dir, *item.as_table(), kinds);
         if (!spec)
           return std::move(spec.error());
         if (!ids.insert(spec->config.id).second)
@@ -381,6 +416,8 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
                    + "' (expected [node], [[plugins]], [[groups]] or [watch])");
     }
   }
+  for (auto& p : cfg.plugins)
+    p.search_dirs = cfg.plugin_dirs; // relative ones are anchored at p.base_dir
   if (auto err = validate(cfg.supervision))
     return make_error(errc::config_error, "", origin + ": " + detail_of(err));
   for (const auto& p : cfg.plugins)
@@ -391,53 +428,13 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
   return cfg;
 }
 
-caf::expected<node_config> load_node_config(const std::string& path) {
+caf::expected<node_config> load_node_config(const std::string& path, const kind_registry& kinds) {
   std::ifstream in{path};
   if (!in)
     return make_error(errc::not_found, "", "cannot read config file '" + path + "'");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return parse_node_config(buffer.str(), path);
-}
-
-caf::expected<std::string> resolve_library(const node_config& cfg, const plugin_spec& spec,
-                                           const std::string& exe_dir) {
-  auto config_dir = cfg.path.empty() ? fs::current_path()
-                                     : fs::absolute(fs::path(cfg.path)).parent_path();
-  fs::path given{spec.library};
-  bool is_path = given.has_parent_path() || given.extension() == ".so";
-  if (is_path) {
-    auto full = given.is_absolute() ? given : config_dir / given;
-    if (fs::exists(full))
-      return full.lexically_normal().string();
-    return make_error(errc::not_found, spec.config.id,
-                      "no plugin library at '" + full.lexically_normal().string() + "'");
-  }
-  std::vector<fs::path> dirs;
-  for (const auto& d : cfg.plugin_dirs)
-    dirs.push_back(fs::path(d).is_absolute() ? fs::path(d) : config_dir / d);
-  if (const char* env = std::getenv("TROUPE_PLUGIN_PATH")) {
-    std::stringstream list{env};
-    for (std::string d; std::getline(list, d, ':');)
-      if (!d.empty())
-        dirs.emplace_back(d);
-  }
-  if (!exe_dir.empty()) {
-    dirs.push_back(fs::path(exe_dir) / ".." / "plugins");
-    dirs.push_back(fs::path(exe_dir) / ".." / "lib" / "troupe" / "plugins");
-  }
-  std::string looked;
-  for (const auto& dir : dirs) {
-    for (const auto& file : {"lib" + spec.library + ".so", spec.library}) {
-      auto candidate = (dir / file).lexically_normal();
-      if (fs::is_regular_file(candidate))
-        return candidate.string();
-    }
-    looked += (looked.empty() ? "" : ", ") + dir.lexically_normal().string();
-  }
-  return make_error(errc::not_found, spec.config.id,
-                    "no library 'lib" + spec.library + ".so' in the plugin directories ("
-                      + (looked.empty() ? "none" : looked) + ")");
+  return parse_node_config(buffer.str(), path, kinds);
 }
 
 } // namespace troupe::cli

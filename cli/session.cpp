@@ -10,8 +10,15 @@
 #include "actors/runtime.hpp"
 #include "messages/errors.hpp"
 #include "messages/registration.hpp"
+#include "plugins/examples/register_examples.hpp"
+#include "plugins/kinds/standard_kinds.hpp"
 
 namespace troupe::cli {
+
+std::shared_ptr<const kind_registry> plugin_kinds() {
+  static const auto kinds = std::make_shared<const kind_registry>(standard_kinds());
+  return kinds;
+}
 
 bool configure_logging(const std::string& level) {
   auto parsed = spdlog::level::from_str(level);
@@ -39,22 +46,6 @@ std::unique_ptr<caf::actor_system_config> make_config(const node_config* node) {
   return cfg;
 }
 
-caf::error add_plugin(runtime& rt, const node_config& cfg, const plugin_spec& spec,
-                      const std::string& exe_dir) {
-  caf::expected<plugin_metadata> added{caf::error{}};
-  if (spec.kind == "native") {
-    added = rt.add_native(spec.config, spec.class_name);
-  } else if (spec.kind == "lua") {
-    added = rt.add_lua(spec.config, spec.script);
-  } else {
-    auto path = resolve_library(cfg, spec, exe_dir);
-    if (!path)
-      return std::move(path.error());
-    added = rt.add_library(spec.config, *path);
-  }
-  return added ? caf::error{} : std::move(added.error());
-}
-
 } // namespace
 
 session::session() = default;
@@ -68,17 +59,19 @@ session::~session() {
   system_.reset();
 }
 
-caf::expected<std::unique_ptr<session>> session::local(const node_config& cfg,
-                                                       const std::string& exe_dir) {
+caf::expected<std::unique_ptr<session>> session::local(const node_config& cfg) {
   std::unique_ptr<session> s{new session};
   s->config_ = make_config(&cfg);
   s->system_ = std::make_unique<caf::actor_system>(*s->config_);
   runtime_options opts;
   opts.manager.supervision = cfg.supervision;
+  opts.kinds = plugin_kinds();
+  opts.natives = std::make_shared<native_registry>();
+  examples::register_examples(*opts.natives);
   auto rt = std::make_unique<runtime>(*s->system_, std::move(opts));
   for (const auto& spec : cfg.plugins)
-    if (auto err = add_plugin(*rt, cfg, spec, exe_dir))
-      return err;
+    if (auto added = rt->add(spec); !added)
+      return std::move(added.error());
   s->runtime_ = rt.get();
   s->api_ = std::move(rt);
   if (auto started = s->api_->start_all(); !started)

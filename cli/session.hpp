@@ -25,12 +25,15 @@ namespace troupe::cli {
 /// Returns false for an unknown level name.
 bool configure_logging(const std::string& level);
 
+/// The plugin kinds the CLI reads configs with and makes plugins of: standard_kinds().
+std::shared_ptr<const kind_registry> plugin_kinds();
+
 /// Owns an actor system and a client of one manager. Not copyable or movable.
 class session {
 public:
-  /// Starts the config's plugins in this process (load, init, start in dependency order).
-  static caf::expected<std::unique_ptr<session>> local(const node_config& cfg,
-                                                        const std::string& exe_dir);
+  /// Starts the config's plugins in this process (load, init, start in dependency order), with
+  /// the example classes ("echo", "kv_store") as the compiled-in natives.
+  static caf::expected<std::unique_ptr<session>> local(const node_config& cfg);
 
   /// Connects to the manager published at host:port.
   static caf::expected<std::unique_ptr<session>> remote(const std::string& host,

@@ -1,6 +1,7 @@
-// Embedding Troupe in your own program: a runtime with a compiled-in plugin of your own, a
-// compiled-in example and blocking calls from plain code. Built and run by ctest
-// (docs_example_embedding), so it stays true.
+// Embedding Troupe in your own program: a runtime with a compiled-in plugin class of your own,
+// added once as an object and once by class name through the plugin-kind registry, and blocking
+// calls from plain code. Built and run by ctest (docs_example_embedding), and built against an
+// installed Troupe with find_package(troupe) (install_consumer), so it stays true.
 
 #include <cstdio>
 #include <map>
@@ -25,7 +26,6 @@ public:
     m.name = "Shout";
     m.version = "0.1.0";
     m.type = {troupe::plugin_kind::skill, {}};
-    m.dependencies = {"echo"}; // started after echo, stopped before it
     return m;
   }
 
@@ -48,8 +48,20 @@ int main() {
   caf::actor_system sys{cfg};
   troupe::runtime rt{sys};
 
-  rt.add({"shout", {}, {}}, std::make_unique<shout_plugin>());
-  rt.add_native({"echo", {}, {}}, "echo");
+  // An object you made: the runtime cannot make it again, so it is not restarted after a crash.
+  rt.add({"loud", {}, {}}, std::make_unique<shout_plugin>());
+  // A class registered by name, added as a [[plugins]] entry would be (kind "native"); the
+  // runtime makes a fresh instance after a crash. "lua" and "library" entries work the same.
+  rt.natives().add<shout_plugin>("shout");
+  troupe::plugin_spec spec;
+  spec.config.id = "shout";
+  spec.config.dependencies = {"loud"}; // started after loud, stopped before it
+  spec.kind = "native";
+  spec.keys["class"] = "shout";
+  if (auto added = rt.add(spec); !added) {
+    std::printf("add failed: %s\n", troupe::describe(added.error()).c_str());
+    return 1;
+  }
   auto order = rt.start_all(); // load, init, start in dependency order
   if (!order) {
     std::printf("start failed: %s\n", troupe::describe(order.error()).c_str());

@@ -1,11 +1,12 @@
 #pragma once
-// Registers the example plugins that are compiled into Troupe: "echo" and "kv_store".
+// The example plugins compiled into the troupe_examples library (not into the core: an embedding
+// program linking troupe::troupe does not get them, nor SQLite): "echo" and "kv_store".
 
 #include "plugins/native/registry.hpp"
 
 namespace troupe::examples {
 
-/// Adds every compiled-in example plugin class to `registry`.
-void register_builtin_plugins(native_registry& registry);
+/// Adds the example plugin classes "echo" and "kv_store" to `registry`.
+void register_examples(native_registry& registry);
 
 } // namespace troupe::examples
