@@ -12,7 +12,6 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/runtime.hpp"
@@ -155,44 +154,31 @@ int run_node(const run_options& opts) {
   // Block the signals before any CAF thread starts, so that only sigwait below receives them.
   auto signals = termination_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  auto node = session::local(*cfg);
-  if (!node)
-    return report(node.error(), exit_failed);
-  if (cfg->port != 0) {
-    auto port = (*node)->system().middleman().publish((*node)->api().manager(), cfg->port,
-                                                      cfg->host.c_str(), true);
-    if (!port)
-      return report(make_error(errc::unavailable, "",
-                               "cannot publish on " + cfg->host + ":" + std::to_string(cfg->port)
-                                 + ": " + (*node)->system().render(port.error())),
-                    exit_failed);
+  auto n = node::start(*cfg, cli_node_options(true));
+  if (!n)
+    return report(n.error(), exit_failed);
+  if ((*n)->port() != 0)
     spdlog::info("node '{}' serving {} plugin(s) on {}:{}", cfg->name, cfg->plugins.size(),
-                 cfg->host, *port);
-  } else {
+                 cfg->host, (*n)->port());
+  else
     spdlog::info("node '{}' serving {} plugin(s) (not published: node.port is 0)", cfg->name,
                  cfg->plugins.size());
-  }
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP)
       break;
-    // SIGHUP: reload every plugin the node can build again from a file (scripts, libraries:
-    // kinds with a file key), each through the manager's reload: old versions serve on if a
-    // new one fails.
-    for (const auto& spec : cfg->plugins) {
-      auto kind = plugin_kinds()->find(spec.kind);
-      if (!kind || (*kind)->file_key.empty() || spec.key((*kind)->file_key).empty())
-        continue;
-      auto md = (*node)->api().reload(spec.config.id);
+    // SIGHUP: reload every plugin the node can build again from its file (scripts, libraries);
+    // an old version serves on if its new one fails.
+    for (const auto& [id, md] : (*n)->reload_files()) {
       if (md)
-        spdlog::info("SIGHUP: '{}' reloaded ({})", spec.config.id, md->version);
+        spdlog::info("SIGHUP: '{}' reloaded ({})", id, md->version);
       else
         spdlog::warn("SIGHUP: {}", describe(md.error()));
     }
   }
   spdlog::info("node '{}': signal {} received, shutting down", cfg->name, sig);
-  node->reset(); // stops and unloads every plugin in reverse dependency order
+  n->reset(); // stops and unloads every plugin in reverse dependency order
   return exit_ok;
 }
 

@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
 
   bool explicit_level = app.get_option("--log-level")->count() > 0;
   if (run_cmd->parsed() && !explicit_level) {
-    auto cfg = troupe::cli::load_node_config(run.config_path, *troupe::cli::plugin_kinds());
+    auto cfg = troupe::load_node_config(run.config_path, *troupe::cli::plugin_kinds());
     if (cfg)
       log_level = cfg->log_level;
   }

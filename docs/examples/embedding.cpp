@@ -14,6 +14,9 @@
 #include "messages/errors.hpp"
 #include "messages/msgpack_codec.hpp"
 #include "messages/registration.hpp"
+#include "node/node.hpp"
+#include "plugins/kinds/standard_kinds.hpp"
+#include "plugins/native/registry.hpp"
 
 namespace {
 
@@ -40,9 +43,8 @@ public:
   }
 };
 
-} // namespace
-
-int main() {
+/// A runtime in an actor system of your own: plugins added from code.
+bool runtime_example() {
   caf::actor_system_config cfg;
   troupe::register_types(cfg); // every binary announces Troupe's types once
   caf::actor_system sys{cfg};
@@ -60,12 +62,12 @@ int main() {
   spec.keys["class"] = "shout";
   if (auto added = rt.add(spec); !added) {
     std::printf("add failed: %s\n", troupe::describe(added.error()).c_str());
-    return 1;
+    return false;
   }
   auto order = rt.start_all(); // load, init, start in dependency order
   if (!order) {
     std::printf("start failed: %s\n", troupe::describe(order.error()).c_str());
-    return 1;
+    return false;
   }
   std::printf("started:");
   for (const auto& id : *order)
@@ -75,7 +77,7 @@ int main() {
   auto out = rt.execute("shout", troupe::pack(std::string("hello, troupe")));
   if (!out) {
     std::printf("execute failed: %s\n", troupe::describe(out.error()).c_str());
-    return 1;
+    return false;
   }
   std::printf("shout -> %s\n", troupe::unpack_as<std::string>(*out)->c_str());
 
@@ -84,5 +86,39 @@ int main() {
   std::printf("shout(42) -> %s\n", troupe::describe(bad.error()).c_str());
 
   rt.shutdown_all(); // stop and unload in reverse dependency order
-  return *troupe::unpack_as<std::string>(*out) == "HELLO, TROUPE" && !bad ? 0 : 1;
+  return *troupe::unpack_as<std::string>(*out) == "HELLO, TROUPE" && !bad;
+}
+
+/// A whole node from a config file, the same file `troupe run` reads (here given as text; use
+/// troupe::node::start_file("node.toml", opts) for a file). The node owns its actor system.
+bool node_example() {
+  const char* config = R"(
+[node]
+name = "embedded"        # port = 4710 would publish the manager for `troupe ... --node`
+[[plugins]]
+id = "shout"
+class = "shout"          # kind "native": a class of runtime_options / node_options natives
+)";
+  troupe::node_options opts;
+  opts.natives = std::make_shared<troupe::native_registry>();
+  opts.natives->add<shout_plugin>("shout");
+  auto cfg = troupe::parse_node_config(config, "embedded.toml", troupe::standard_kinds());
+  if (!cfg) {
+    std::printf("config: %s\n", troupe::describe(cfg.error()).c_str());
+    return false;
+  }
+  auto n = troupe::node::start(std::move(*cfg), opts);
+  if (!n) {
+    std::printf("node: %s\n", troupe::describe(n.error()).c_str());
+    return false;
+  }
+  auto out = (*n)->runtime().execute("shout", troupe::pack(std::string("node")));
+  std::printf("node shout -> %s\n", out ? troupe::unpack_as<std::string>(*out)->c_str() : "?");
+  return out && *troupe::unpack_as<std::string>(*out) == "NODE";
+} // the node's destructor stops and unloads its plugins and ends its actors
+
+} // namespace
+
+int main() {
+  return runtime_example() && node_example() ? 0 : 1;
 }

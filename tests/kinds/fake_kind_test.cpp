@@ -8,7 +8,7 @@
 #include "actor_fixture.hpp"
 #include "actors/event_log.hpp"
 #include "actors/runtime.hpp"
-#include "cli/node_config.hpp"
+#include "node/node_config.hpp"
 #include "kinds/fake_kind.hpp"
 #include "messages/msgpack_codec.hpp"
 #include "plugins/kinds/standard_kinds.hpp"
@@ -72,7 +72,7 @@ protected:
 };
 
 TEST_F(FakeKind, ConfigReaderTakesTheKeysOfARegisteredKind) {
-  auto cfg = cli::parse_node_config(R"(
+  auto cfg = parse_node_config(R"(
 [[plugins]]
 id = "soup"
 recipe = "soup.fake"
@@ -88,7 +88,7 @@ prefix = "hot "
 }
 
 TEST_F(FakeKind, ConfigReaderRunsTheKindsCheckAndNamesTheLine) {
-  auto cfg = cli::parse_node_config("[[plugins]]\nid = \"soup\"\nkind = \"fake\"\nrecipe = "
+  auto cfg = parse_node_config("[[plugins]]\nid = \"soup\"\nkind = \"fake\"\nrecipe = "
                                     "\"s.fake\"\n[plugins.flavours]\nbitter = \"yes\"\n",
                                     "node.toml", with_fake());
   ASSERT_FALSE(cfg);
@@ -98,7 +98,7 @@ TEST_F(FakeKind, ConfigReaderRunsTheKindsCheckAndNamesTheLine) {
 }
 
 TEST_F(FakeKind, WithoutTheRegistrationTheSameConfigIsRefused) {
-  auto cfg = cli::parse_node_config("[[plugins]]\nid = \"soup\"\nrecipe = \"s.fake\"\n",
+  auto cfg = parse_node_config("[[plugins]]\nid = \"soup\"\nrecipe = \"s.fake\"\n",
                                     "node.toml", standard_kinds());
   ASSERT_FALSE(cfg);
   EXPECT_NE(describe(cfg.error()).find("unknown key 'recipe'"), std::string::npos)
@@ -107,7 +107,7 @@ TEST_F(FakeKind, WithoutTheRegistrationTheSameConfigIsRefused) {
 
 TEST_F(FakeKind, RuntimeAddMakesAPluginOfTheRegisteredKindFromItsConfigEntry) {
   write("soup.fake", "tomato");
-  auto cfg = cli::parse_node_config("[[plugins]]\nid = \"soup\"\nrecipe = \"soup.fake\"\n"
+  auto cfg = parse_node_config("[[plugins]]\nid = \"soup\"\nrecipe = \"soup.fake\"\n"
                                     "[plugins.flavours]\nprefix = \"hot \"\n",
                                     dir.file("node.toml"), with_fake());
   ASSERT_TRUE(cfg) << describe(cfg.error());

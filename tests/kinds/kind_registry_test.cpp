@@ -7,7 +7,7 @@
 
 #include "actor_fixture.hpp"
 #include "actors/runtime.hpp"
-#include "cli/node_config.hpp"
+#include "node/node_config.hpp"
 #include "messages/errors.hpp"
 #include "plugins/kinds/standard_kinds.hpp"
 
@@ -142,7 +142,7 @@ TEST_F(KindRuntime, FactoryErrorsNameThePluginAndTheFileAndLineOfItsEntry) {
 }
 
 TEST(KindConfig, AKeyTheEntrysKindDoesNotReadIsRefusedWithItsLine) {
-  auto cfg = cli::parse_node_config("[[plugins]]\nid = \"r\"\nscript = \"r.lua\"\nclass = \"x\"\n",
+  auto cfg = parse_node_config("[[plugins]]\nid = \"r\"\nscript = \"r.lua\"\nclass = \"x\"\n",
                                     "k.toml", standard_kinds());
   ASSERT_FALSE(cfg);
   EXPECT_TRUE(mentions(cfg.error(), "k.toml:4")) << describe(cfg.error());
@@ -151,7 +151,7 @@ TEST(KindConfig, AKeyTheEntrysKindDoesNotReadIsRefusedWithItsLine) {
 }
 
 TEST(KindConfig, AnUnknownKindInAConfigNamesTheFileLineAndTheKindsThereAre) {
-  auto cfg = cli::parse_node_config("[[plugins]]\nid = \"x\"\nkind = \"teleport\"\n", "k.toml",
+  auto cfg = parse_node_config("[[plugins]]\nid = \"x\"\nkind = \"teleport\"\n", "k.toml",
                                     standard_kinds());
   ASSERT_FALSE(cfg);
   EXPECT_TRUE(mentions(cfg.error(), "k.toml:1")) << describe(cfg.error());
@@ -160,7 +160,7 @@ TEST(KindConfig, AnUnknownKindInAConfigNamesTheFileLineAndTheKindsThereAre) {
 }
 
 TEST(KindConfig, EachKindsKeysAreReadIntoTheSpec) {
-  auto cfg = cli::parse_node_config(R"(
+  auto cfg = parse_node_config(R"(
 [[plugins]]
 id = "e"
 class = "echo"

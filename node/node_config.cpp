@@ -1,4 +1,4 @@
-#include "cli/node_config.hpp"
+#include "node/node_config.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -9,66 +9,16 @@
 #include <toml++/toml.h>
 
 #include "messages/errors.hpp"
+#include "node/config_toml.hpp"
+#include "node/plugin_entry.hpp"
 
 namespace fs = std::filesystem;
 
-namespace troupe::cli {
+namespace troupe {
+
+using namespace config_toml;
 
 namespace {
-
-std::string where(const std::string& origin, const toml::node& node) {
-  const auto& src = node.source();
-  return origin + ":" + std::to_string(src.begin.line);
-}
-
-caf::error bad(const std::string& origin, const toml::node& node, const std::string& what) {
-  return make_error(errc::config_error, "", where(origin, node) + ": " + what);
-}
-
-/// A scalar setting rendered as text ("8080", "true", "0.5", "text").
-std::optional<std::string> scalar_text(const toml::node& node) {
-  if (auto s = node.value<std::string>(); s && node.is_string())
-    return *s;
-  if (node.is_integer())
-    return std::to_string(*node.value<std::int64_t>());
-  if (node.is_boolean())
-    return *node.value<bool>() ? "true" : "false";
-  if (node.is_floating_point()) {
-    std::ostringstream out;
-    out << *node.value<double>();
-    return out.str();
-  }
-  return std::nullopt;
-}
-
-std::string expand(std::string text, const std::string& config_dir) {
-  const std::string token = "{config_dir}";
-  for (auto pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos))
-    text.replace(pos, token.size(), config_dir), pos += config_dir.size();
-  return text;
-}
-
-/// A path as written, or anchored at the config's directory if relative.
-std::string resolve_relative(const std::string& path, const std::string& config_dir) {
-  std::filesystem::path given{path};
-  if (given.is_absolute() || config_dir.empty())
-    return path;
-  return (std::filesystem::path(config_dir) / given).lexically_normal().string();
-}
-
-caf::expected<std::vector<std::string>> string_list(const std::string& origin,
-                                                    const toml::node& node, const char* key) {
-  std::vector<std::string> result;
-  const auto* arr = node.as_array();
-  if (arr == nullptr)
-    return bad(origin, node, std::string("'") + key + "' must be an array of strings");
-  for (const auto& item : *arr) {
-    if (!item.is_string())
-      return bad(origin, item, std::string("'") + key + "' must be an array of strings");
-    result.push_back(*item.value<std::string>());
-  }
-  return result;
-}
 
 caf::error read_node_table(const std::string& origin, const toml::table& t, node_config& cfg) {
   static const std::set<std::string> known{"name", "log_level", "host", "port", "scheduler_policy",
@@ -252,109 +202,6 @@ caf::error read_watch(const std::string& origin, const std::string& config_dir,
   return {};
 }
 
-/// The kind of a [[plugins]] entry: its `kind` key, else the one its keys select.
-caf::expected<std::string> entry_kind(const std::string& origin, const toml::table& t,
-                                      const kind_registry& kinds) {
-  if (const auto* kind = t.get("kind")) {
-    if (!kind->is_string())
-      return bad(origin, *kind, "'kind' must be a string");
-    return *kind->value<std::string>();
-  }
-  std::vector<std::string> keys;
-  for (const auto& [key, value] : t)
-    keys.emplace_back(key.str());
-  return kinds.select(keys);
-}
-
-/// Reads a table key of a kind into the settings `prefix + name`.
-caf::error read_settings(const std::string& origin, const std::string& config_dir,
-                         const std::string& k, const toml::node& value,
-                         const std::string& prefix, plugin_config& cfg) {
-  const auto* settings = value.as_table();
-  if (settings == nullptr)
-    return bad(origin, value, "'" + k + "' must be a table");
-  for (const auto& [skey, svalue] : *settings) {
-    auto text = scalar_text(svalue);
-    if (!text)
-      return bad(origin, svalue, k + " entry '" + std::string(skey.str())
-                                   + "' must be a string, integer, float or boolean");
-    cfg.settings[prefix + std::string(skey.str())] = expand(*text, config_dir);
-  }
-  return {};
-}
-
-/// One key of a [[plugins]] entry that every kind has.
-caf::error read_common_key(const std::string& origin, const std::string& config_dir,
-                           const std::string& k, const toml::node& value, plugin_spec& spec) {
-  if (k == "kind")
-    return {};
-  if (k == "dependencies") {
-    auto deps = string_list(origin, value, "dependencies");
-    if (!deps)
-      return std::move(deps.error());
-    spec.config.dependencies = std::move(*deps);
-    return {};
-  }
-  if (k == "settings")
-    return read_settings(origin, config_dir, k, value, "", spec.config);
-  if (!value.is_string())
-    return bad(origin, value, "'" + k + "' must be a string");
-  auto text = *value.value<std::string>();
-  (k == "id" ? spec.config.id : k == "group" ? spec.config.group : spec.config.restart) = text;
-  return {};
-}
-
-/// One key the entry's kind reads.
-caf::error read_kind_key(const std::string& origin, const std::string& config_dir,
-                         const kind_key& key, const toml::node& value, plugin_spec& spec) {
-  if (key.type == key_type::table)
-    return read_settings(origin, config_dir, key.name, value, key.settings_prefix, spec.config);
-  if (!value.is_string())
-    return bad(origin, value, "'" + key.name + "' must be a string");
-  auto text = *value.value<std::string>();
-  spec.keys[key.name] = key.type == key_type::path ? resolve_relative(text, config_dir) : text;
-  return {};
-}
-
-caf::expected<plugin_spec> read_plugin(const std::string& origin, const std::string& config_dir,
-                                       const toml::table& t, const kind_registry& kinds) {
-  static const std::set<std::string> common{"id",       "kind",  "dependencies",
-                                            "settings", "group", "restart"};
-  plugin_spec spec;
-  spec.origin = where(origin, t);
-  spec.base_dir = config_dir;
-  auto kind_name = entry_kind(origin, t, kinds);
-  if (!kind_name)
-    return std::move(kind_name.error());
-  spec.kind = *kind_name;
-  auto kind = kinds.find(spec.kind);
-  if (!kind)
-    return bad(origin, t, "plugin '" + t["id"].value_or(std::string{}) + "': "
-                            + detail_of(kind.error()));
-  for (const auto& [key, value] : t) {
-    std::string k{key.str()};
-    const kind_key* own = nullptr;
-    for (const auto& candidate : (*kind)->keys)
-      own = candidate.name == k ? &candidate : own;
-    caf::error err;
-    if (common.count(k) > 0)
-      err = read_common_key(origin, config_dir, k, value, spec);
-    else if (own != nullptr)
-      err = read_kind_key(origin, config_dir, *own, value, spec);
-    else
-      err = bad(origin, value, "unknown key '" + k + "' in [[plugins]] of kind \"" + spec.kind
-                                 + "\"");
-    if (err)
-      return err;
-  }
-  if (spec.config.id.empty())
-    return bad(origin, t, "every [[plugins]] entry needs an 'id'");
-  if (auto err = kinds.check(spec))
-    return err;
-  if (auto restart = parse_restart_type(spec.config.restart); !restart)
-    return bad(origin, t, "plugin '" + spec.config.id + "': " + detail_of(restart.error()));
-  return spec;
-}
 
 } // namespace
 
@@ -386,7 +233,7 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
       for (const auto& item : *arr) {
         if (!item.is_table())
           return bad(origin, item, "each entry of 'plugins' must be a table");
-        auto spec = read_plugin(origin, config_dir, *item.as_table(), kinds);
+        auto spec = read_plugin_entry(origin, config_dir, *item.as_table(), kinds);
         if (!spec)
           return std::move(spec.error());
         if (!ids.insert(spec->config.id).second)
@@ -437,4 +284,4 @@ caf::expected<node_config> load_node_config(const std::string& path, const kind_
   return parse_node_config(buffer.str(), path, kinds);
 }
 
-} // namespace troupe::cli
+} // namespace troupe

@@ -14,7 +14,7 @@
 #include "plugins/api/kind_registry.hpp"
 #include "plugins/api/plugin_spec.hpp"
 
-namespace troupe::cli {
+namespace troupe {
 
 /// The [node] table and every [[plugins]] entry.
 struct node_config {
@@ -41,4 +41,4 @@ caf::expected<node_config> load_node_config(const std::string& path, const kind_
 caf::expected<node_config> parse_node_config(const std::string& text, const std::string& origin,
                                              const kind_registry& kinds);
 
-} // namespace troupe::cli
+} // namespace troupe
