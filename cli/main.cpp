@@ -1,6 +1,5 @@
 // troupe: run a node, or execute, list and inspect plugins from the command line.
 
-#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -71,94 +72,103 @@ caf::expected<std::int64_t> group_integer(const std::string& origin, const toml:
   return *n;
 }
 
+/// Where a [[groups]] key's value goes, by the key's type.
+template <class T>
+using group_field = T& (*)(group_spec&);
+
+using std::chrono::milliseconds;
+
+const std::map<std::string, group_field<milliseconds>>& millisecond_keys() {
+  static const std::map<std::string, group_field<milliseconds>> keys{
+    {"within_ms", [](group_spec& g) -> milliseconds& { return g.intensity.within; }},
+    {"backoff_min_ms", [](group_spec& g) -> milliseconds& { return g.backoff.min; }},
+    {"backoff_max_ms", [](group_spec& g) -> milliseconds& { return g.backoff.max; }},
+    {"backoff_reset_ms", [](group_spec& g) -> milliseconds& { return g.backoff.reset_after; }},
+    {"queue_timeout_ms", [](group_spec& g) -> milliseconds& { return g.queue.timeout; }},
+    {"health_interval_ms", [](group_spec& g) -> milliseconds& { return g.health.interval; }},
+    {"watchdog_ms", [](group_spec& g) -> milliseconds& { return g.watchdog; }},
+  };
+  return keys;
+}
+
+const std::map<std::string, group_field<std::size_t>>& count_keys() {
+  static const std::map<std::string, group_field<std::size_t>> keys{
+    {"max_restarts", [](group_spec& g) -> std::size_t& { return g.intensity.max_restarts; }},
+    {"queue_capacity", [](group_spec& g) -> std::size_t& { return g.queue.capacity; }},
+    {"health_failures", [](group_spec& g) -> std::size_t& { return g.health.failures; }},
+    {"checkpoint_every", [](group_spec& g) -> std::size_t& { return g.checkpoint_every; }},
+    {"rollback_after", [](group_spec& g) -> std::size_t& { return g.rollback_after; }},
+  };
+  return keys;
+}
+
+const std::map<std::string, group_field<double>>& number_keys() {
+  static const std::map<std::string, group_field<double>> keys{
+    {"backoff_multiplier", [](group_spec& g) -> double& { return g.backoff.multiplier; }},
+    {"backoff_jitter", [](group_spec& g) -> double& { return g.backoff.jitter; }},
+  };
+  return keys;
+}
+
+/// The [[groups]] keys whose values are strings or booleans.
+caf::error read_group_word(const std::string& origin, const std::string& k,
+                           const toml::node& value, group_spec& g) {
+  if (k == "preserve_state") {
+    if (!value.is_boolean())
+      return bad(origin, value, "'preserve_state' in [[groups]] must be true or false");
+    g.preserve_state = *value.value<bool>();
+    return {};
+  }
+  if (k != "name" && k != "parent" && k != "strategy" && k != "queue")
+    return bad(origin, value, "unknown key '" + k + "' in [[groups]]");
+  if (!value.is_string())
+    return bad(origin, value, "'" + k + "' in [[groups]] must be a string");
+  auto s = *value.value<std::string>();
+  if (k == "name" || k == "parent") {
+    (k == "name" ? g.name : g.parent) = s;
+  } else if (k == "strategy") {
+    auto strategy = parse_strategy(s);
+    if (!strategy)
+      return bad(origin, value, detail_of(strategy.error()));
+    g.strategy = *strategy;
+  } else if (s == "wait" || s == "fail_fast") {
+    g.queue.fail_fast = s == "fail_fast";
+  } else {
+    return bad(origin, value, "'queue' must be \"wait\" or \"fail_fast\"");
+  }
+  return {};
+}
+
+/// One key of a [[groups]] entry.
+caf::error read_group_key(const std::string& origin, const std::string& k,
+                          const toml::node& value, group_spec& g) {
+  if (auto i = millisecond_keys().find(k); i != millisecond_keys().end()) {
+    auto n = group_integer(origin, value, k);
+    if (!n)
+      return std::move(n.error());
+    i->second(g) = milliseconds{*n};
+  } else if (auto j = count_keys().find(k); j != count_keys().end()) {
+    auto n = group_integer(origin, value, k);
+    if (!n)
+      return std::move(n.error());
+    j->second(g) = static_cast<std::size_t>(*n);
+  } else if (auto m = number_keys().find(k); m != number_keys().end()) {
+    auto d = value.value<double>();
+    if (!d || !(value.is_integer() || value.is_floating_point()))
+      return bad(origin, value, "'" + k + "' in [[groups]] must be a number");
+    m->second(g) = *d;
+  } else {
+    return read_group_word(origin, k, value, g);
+  }
+  return {};
+}
+
 /// One [[groups]] entry: a supervisor and its settings (see docs/supervision.md).
 caf::expected<group_spec> read_group(const std::string& origin, const toml::table& t) {
   group_spec g;
-  for (const auto& [key, value] : t) {
-    std::string k{key.str()};
-    auto ms = [&](std::chrono::milliseconds& out) -> caf::error {
-      auto n = group_integer(origin, value, k);
-      if (!n)
-        return std::move(n.error());
-      out = std::chrono::milliseconds{*n};
-      return {};
-    };
-    auto count = [&](std::size_t& out) -> caf::error {
-      auto n = group_integer(origin, value, k);
-      if (!n)
-        return std::move(n.error());
-      out = static_cast<std::size_t>(*n);
-      return {};
-    };
-    auto number = [&](double& out) -> caf::error {
-      auto d = value.value<double>();
-      if (!d || !(value.is_integer() || value.is_floating_point()))
-        return bad(origin, value, "'" + k + "' in [[groups]] must be a number");
-      out = *d;
-      return {};
-    };
-    auto text = [&]() -> caf::expected<std::string> {
-      if (!value.is_string())
-        return bad(origin, value, "'" + k + "' in [[groups]] must be a string");
-      return *value.value<std::string>();
-    };
-    caf::error err;
-    if (k == "name" || k == "parent" || k == "strategy" || k == "queue") {
-      auto s = text();
-      if (!s)
-        return std::move(s.error());
-      if (k == "name") {
-        g.name = *s;
-      } else if (k == "parent") {
-        g.parent = *s;
-      } else if (k == "strategy") {
-        auto strategy = parse_strategy(*s);
-        if (!strategy)
-          return bad(origin, value, detail_of(strategy.error()));
-        g.strategy = *strategy;
-      } else if (*s == "wait" || *s == "fail_fast") {
-        g.queue.fail_fast = *s == "fail_fast";
-      } else {
-        return bad(origin, value, "'queue' must be \"wait\" or \"fail_fast\"");
-      }
-    } else if (k == "max_restarts") {
-      err = count(g.intensity.max_restarts);
-    } else if (k == "within_ms") {
-      err = ms(g.intensity.within);
-    } else if (k == "backoff_min_ms") {
-      err = ms(g.backoff.min);
-    } else if (k == "backoff_max_ms") {
-      err = ms(g.backoff.max);
-    } else if (k == "backoff_multiplier") {
-      err = number(g.backoff.multiplier);
-    } else if (k == "backoff_jitter") {
-      err = number(g.backoff.jitter);
-    } else if (k == "backoff_reset_ms") {
-      err = ms(g.backoff.reset_after);
-    } else if (k == "queue_capacity") {
-      err = count(g.queue.capacity);
-    } else if (k == "queue_timeout_ms") {
-      err = ms(g.queue.timeout);
-    } else if (k == "health_interval_ms") {
-      err = ms(g.health.interval);
-    } else if (k == "health_failures") {
-      err = count(g.health.failures);
-    } else if (k == "watchdog_ms") {
-      err = ms(g.watchdog);
-    } else if (k == "checkpoint_every") {
-      err = count(g.checkpoint_every);
-    } else if (k == "rollback_after") {
-      err = count(g.rollback_after);
-    } else if (k == "preserve_state") {
-      if (!value.is_boolean())
-        return bad(origin, value, "'preserve_state' in [[groups]] must be true or false");
-      g.preserve_state = *value.value<bool>();
-    } else {
-      return bad(origin, value, "unknown key '" + k + "' in [[groups]]");
-    }
-    if (err)
+  for (const auto& [key, value] : t)
+    if (auto err = read_group_key(origin, std::string{key.str()}, value, g))
       return err;
-  }
   if (g.name.empty())
     return bad(origin, t, "every [[groups]] entry needs a 'name'");
   return g;
