@@ -7,9 +7,7 @@
 
 #include "actors/plugin_host.hpp"
 #include "messages/errors.hpp"
-#include "plugins/examples/builtin.hpp"
-#include "plugins/lua/lua_plugin.hpp"
-#include "plugins/native/library_loader.hpp"
+#include "plugins/kinds/standard_kinds.hpp"
 
 namespace troupe {
 
@@ -41,13 +39,15 @@ caf::error take_id_from(plugin_config& cfg, const plugin& impl) {
 } // namespace
 
 runtime::runtime(caf::actor_system& sys, runtime_options opts)
-  : client(sys, {}, opts.call_timeout), shared_(std::make_shared<shared_state>()),
+  : client(sys, {}, opts.call_timeout),
+    natives_(opts.natives ? std::move(opts.natives) : std::make_shared<native_registry>()),
+    kinds_(opts.kinds ? std::move(opts.kinds)
+                      : std::make_shared<const kind_registry>(standard_kinds())),
+    shared_(std::make_shared<shared_state>()),
     spawner_(std::make_shared<plugin_spawner>(sys, shared_, std::make_shared<checkpoint_store>())) {
   auto manager_opts = with_spawner(std::move(opts.manager), spawner_);
   supervision_ = manager_opts.supervision;
   set_manager(spawn_manager(sys, std::move(manager_opts)));
-  if (opts.builtin_plugins)
-    examples::register_builtin_plugins(natives_);
 }
 
 runtime::~runtime() {
@@ -125,31 +125,27 @@ caf::expected<plugin_metadata> runtime::add(plugin_config cfg, const plugin_fact
   return md;
 }
 
-caf::expected<plugin_metadata> runtime::add_native(plugin_config cfg, const std::string& class_name) {
-  auto factory = natives_.find(class_name, cfg.id);
+caf::expected<plugin_metadata> runtime::add(const plugin_spec& spec) {
+  auto kind = kinds_->find(spec.kind);
+  if (!kind)
+    return make_error(errc::config_error, spec.config.id, detail_of(kind.error()));
+  auto factory = kinds_->make_factory(spec, kind_context{natives_});
   if (!factory)
     return std::move(factory.error());
-  return add(std::move(cfg), *factory);
-}
-
-caf::expected<plugin_metadata> runtime::add_library(plugin_config cfg, const std::string& path) {
-  auto id = cfg.id;
-  return add(std::move(cfg), library_plugin_factory(path, std::move(id)));
-}
-
-caf::expected<plugin_metadata> runtime::add_lua(plugin_config cfg, const std::string& path) {
-  auto md = add(std::move(cfg), lua::lua_plugin::factory({path, {}}));
-  if (md && !path.empty()) {
-    script_paths_[canonical_path(path)] = md->id;
+  auto md = add(spec.config, *factory);
+  auto file = (*kind)->file_key.empty() ? std::string{} : spec.key((*kind)->file_key);
+  if (md && !file.empty() && kinds_->watching(file) == *kind) {
+    watched_files_[canonical_path(file)] = md->id;
     if (watcher_)
-      watcher_->track(path, md->id);
+      watcher_->track(file, md->id);
   }
   return md;
 }
 
 caf::error runtime::watch(watch_options opts) {
   watcher_.reset();
-  auto w = reload_watcher::start(system(), manager(), spawner_, std::move(opts), script_paths_);
+  auto w = reload_watcher::start(system(), manager(), spawner_, std::move(opts), watched_files_,
+                                 {kinds_, kind_context{natives_}});
   if (!w)
     return std::move(w.error());
   watcher_ = std::move(*w);

@@ -6,9 +6,11 @@
 //   troupe::register_types(cfg);
 //   caf::actor_system sys{cfg};
 //   troupe::runtime rt{sys};
-//   rt.add_native({"echo"}, "echo");
+//   rt.natives().add<my_plugin>("mine");               // a compiled-in class of yours
+//   rt.add(troupe::plugin_spec{{"a", {}, {}}, "native", {{"class", "mine"}}});
+//   rt.add(troupe::plugin_spec{{"rules", {}, {}}, "lua", {{"script", "rules.lua"}}});
 //   rt.start_all();
-//   auto out = rt.execute("echo", troupe::pack(std::string("hi")));
+//   auto out = rt.execute("a", troupe::pack(std::string("hi")));
 //
 // Actors talk to rt.manager() with messages instead (see messages/manager_protocol.hpp).
 
@@ -28,7 +30,9 @@
 #include "actors/plugin_spawner.hpp"
 #include "actors/watch/reload_watcher.hpp"
 #include "messages/runtime_event.hpp"
+#include "plugins/api/kind_registry.hpp"
 #include "plugins/api/plugin.hpp"
+#include "plugins/api/plugin_spec.hpp"
 #include "plugins/api/shared_state.hpp"
 #include "plugins/native/registry.hpp"
 
@@ -37,11 +41,16 @@ namespace troupe {
 /// Options of an embedded runtime.
 struct runtime_options {
   /// See manager_options; its supervision groups apply to the plugins added with a factory
-  /// (add(cfg, factory), add_native, add_library, add_lua), which the runtime can make again.
+  /// (add(spec), add(cfg, factory)), which the runtime can make again.
   /// Its spawner is set by the runtime.
   manager_options manager;
   std::chrono::milliseconds call_timeout = client::default_timeout; ///< Blocking calls.
-  bool builtin_plugins = true; ///< Register the compiled-in example classes ("echo", "kv_store").
+  /// The plugin kinds add(spec) and the file watch know. Default (null): standard_kinds()
+  /// ("native", "lua", "library").
+  std::shared_ptr<const kind_registry> kinds;
+  /// The compiled-in classes the "native" kind names. Default (null): an empty registry (fill
+  /// it through natives(), or pass one filled by troupe::examples::register_examples).
+  std::shared_ptr<native_registry> natives;
 };
 
 /// Not copyable. Destroying it stops every actor it spawned (without running unload hooks: call
@@ -55,8 +64,12 @@ public:
   runtime(const runtime&) = delete;
   runtime& operator=(const runtime&) = delete;
 
-  /// The compiled-in plugin classes add_native can name.
-  native_registry& natives() { return natives_; }
+  /// The compiled-in plugin classes the "native" kind can name (runtime_options::natives).
+  /// Fill it before adding plugins of those classes.
+  native_registry& natives() { return *natives_; }
+
+  /// The plugin kinds this runtime makes plugins of.
+  const kind_registry& kinds() const { return *kinds_; }
 
   /// The state shared by every plugin of this runtime.
   std::shared_ptr<shared_state> shared() const { return shared_; }
@@ -71,15 +84,12 @@ public:
   /// which is brought back to the lifecycle state the old one had reached.
   caf::expected<plugin_metadata> add(plugin_config cfg, const plugin_factory& factory);
 
-  /// Adds an instance of the compiled-in class `class_name`.
-  caf::expected<plugin_metadata> add_native(plugin_config cfg, const std::string& class_name);
-
-  /// Adds an instance loaded from the shared library at `path`.
-  caf::expected<plugin_metadata> add_library(plugin_config cfg, const std::string& path);
-
-  /// Adds a Lua plugin running the script at `path` (cfg's "limit.<name>" settings set its
-  /// sandbox limits; see docs/lua-plugins.md).
-  caf::expected<plugin_metadata> add_lua(plugin_config cfg, const std::string& path);
+  /// Makes the plugin `spec` describes with its kind's factory (kinds()) and adds it as
+  /// add(cfg, factory) does. Errors: config_error for an unknown kind (naming the kinds there
+  /// are), the kind's own (not_found for an unknown class or a missing library, ...), each naming
+  /// the plugin and spec.origin. A plugin of a watched kind (its file_key names a file matching
+  /// the kind's watch patterns) is reloaded by watch() when that file changes.
+  caf::expected<plugin_metadata> add(const plugin_spec& spec);
 
   /// Calls `on_event` for every later event of the manager (crashes, restarts, escalations,
   /// health changes, reloads), on a CAF worker thread, one event at a time, until the returned
@@ -87,16 +97,19 @@ public:
   /// returns). `on_event` must not block for long.
   caf::actor subscribe(std::function<void(const runtime_event&)> on_event);
 
-  /// Watches opts.directories and reloads a Lua plugin when its script changes (see
-  /// watch_options and docs/hot-reload.md). Scripts added with add_lua before or after are
-  /// matched by path. Replaces an earlier watch. not_found if a directory cannot be watched.
+  /// Watches opts.directories and reloads a plugin when its file changes, for the kinds with
+  /// watch patterns (Lua scripts: "*.lua"; see watch_options and docs/hot-reload.md). Plugins
+  /// added with add(spec) before or after are matched by path; a new file loads a new plugin
+  /// of the kind whose patterns match it. Replaces an earlier watch. not_found if a directory
+  /// cannot be watched.
   caf::error watch(watch_options opts);
 
   /// The last checkpoints of the plugins that keep state.
   const std::shared_ptr<checkpoint_store>& checkpoints() const { return spawner_->checkpoints(); }
 
 private:
-  native_registry natives_;
+  std::shared_ptr<native_registry> natives_;
+  std::shared_ptr<const kind_registry> kinds_;
   std::shared_ptr<shared_state> shared_;
   std::shared_ptr<plugin_spawner> spawner_;
   supervision_config supervision_;
@@ -107,7 +120,7 @@ private:
     bool open = true;
   };
   std::shared_ptr<callback_gate> gate_ = std::make_shared<callback_gate>();
-  std::map<std::string, std::string> script_paths_; ///< Lua script path -> plugin id.
+  std::map<std::string, std::string> watched_files_; ///< file of a watched kind -> plugin id.
   std::unique_ptr<reload_watcher> watcher_;
   std::vector<plugin_actor> hosts_;
 };

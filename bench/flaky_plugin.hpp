@@ -65,7 +65,6 @@ inline runtime_options immediate_restart_options(std::size_t queue_capacity) {
   root.watchdog = std::chrono::milliseconds{0};
   runtime_options opts;
   opts.manager.supervision.groups = {root};
-  opts.builtin_plugins = false;
   return opts;
 }
 

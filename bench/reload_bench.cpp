@@ -398,7 +398,6 @@ int main(int argc, char** argv) {
   {
     troupe::runtime_options ropts;
     ropts.call_timeout = std::chrono::milliseconds{10000};
-    ropts.builtin_plugins = false;
     troupe::runtime rt{sys, ropts};
     rt.subscribe([&log](const troupe::runtime_event& ev) { log.on_event(ev); });
 
@@ -408,8 +407,8 @@ int main(int argc, char** argv) {
     }
     troupe::plugin_config pc;
     pc.id = plugin_id;
-    if (auto md = rt.add_lua(pc, path.string()); !md) {
-      std::fprintf(stderr, "reload_bench: add_lua: %s\n", troupe::describe(md.error()).c_str());
+    if (auto md = rt.add(troupe::plugin_spec{pc, "lua", {{"script", path.string()}}}); !md) {
+      std::fprintf(stderr, "reload_bench: add: %s\n", troupe::describe(md.error()).c_str());
       return 2;
     }
     if (auto started = rt.start_all(); !started) {

@@ -4,7 +4,7 @@
 // A runtime with supervised plugins: "flaky" (the native class of bench/flaky_plugin.hpp, as in
 // fault_bench: it echoes its input and crashes on "crash", by throwing and by returning
 // errc::fatal by turns) and, unless --no-lua, "flaky_lua" (a Lua script this bench writes into a
-// temp dir and adds with rt.add_lua; on "crash" it fills its state up to its memory limit, 512 KiB,
+// temp dir and adds it as a "lua" plugin_spec; on "crash" it fills its state up to its memory limit, 512 KiB,
 // and keeps what it filled, which leaves the state unrecoverable: a fatal error; the small limit
 // keeps the crash and the old state's teardown short, about 1 ms and 20 us). Supervision:
 // the root group, one_for_one, backoff min 0 (every restart immediate), an intensity that never
@@ -395,7 +395,8 @@ int main(int argc, char** argv) {
       troupe::plugin_config lua_cfg;
       lua_cfg.id = "flaky_lua";
       lua_cfg.settings["limit.memory"] = "512K";
-      if (auto md = rt.add_lua(lua_cfg, (dir / "flaky_lua.lua").string()); !md) {
+      auto script = (dir / "flaky_lua.lua").string();
+      if (auto md = rt.add(troupe::plugin_spec{lua_cfg, "lua", {{"script", script}}}); !md) {
         std::fprintf(stderr, "restart_latency: add flaky_lua: %s\n",
                      troupe::describe(md.error()).c_str());
         return 2;

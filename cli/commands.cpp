@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/runtime.hpp"
@@ -19,8 +19,6 @@
 #include "cli/session.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
-#include "plugins/lua/lua_plugin.hpp"
-#include "plugins/lua/sandbox_limits.hpp"
 
 namespace troupe::cli {
 
@@ -42,21 +40,21 @@ int usage_error(const caf::error& err) {
   return exit_usage;
 }
 
-/// A node config hosting the one script of --script, with its --limit options.
+/// A node config hosting the one script of --script (of the kind whose file patterns match it),
+/// with its --limit options as the settings "limit.<name>".
 caf::expected<node_config> script_config(const target& where) {
   node_config cfg;
-  plugin_spec spec;
-  spec.kind = "lua";
-  spec.script = where.script;
-  spec.config.id = lua::script_plugin_id(where.script);
+  auto spec = plugin_kinds()->spec_for_file(where.script);
+  if (!spec)
+    return std::move(spec.error());
   for (const auto& limit : where.limits) {
     auto eq = limit.find('=');
     if (eq == std::string::npos || eq == 0)
       return make_error(errc::bad_input, "", "--limit wants NAME=VALUE, got '" + limit + "'");
-    spec.config.settings["limit." + limit.substr(0, eq)] = limit.substr(eq + 1);
+    spec->config.settings["limit." + limit.substr(0, eq)] = limit.substr(eq + 1);
   }
-  if (auto limits = lua::limits_from_settings(spec.config.settings); !limits)
-    return std::move(limits.error());
+  if (auto err = plugin_kinds()->check(*spec))
+    return err;
   if (where.watch) {
     // Reload through the same path as a node's [watch]: at once, no new files, keep the plugin
     // if the file is replaced by a rename.
@@ -65,7 +63,7 @@ caf::expected<node_config> script_config(const target& where) {
     cfg.watch.load_new = false;
     cfg.watch.unload_removed = false;
   }
-  cfg.plugins.push_back(std::move(spec));
+  cfg.plugins.push_back(std::move(*spec));
   return cfg;
 }
 
@@ -74,7 +72,7 @@ caf::expected<std::unique_ptr<session>> open(const target& where) {
     auto cfg = script_config(where);
     if (!cfg)
       return std::move(cfg.error());
-    return session::local(*cfg, where.exe_dir);
+    return session::local(*cfg);
   }
   if (where.config_path.empty() == where.node.empty())
     return make_error(errc::bad_input, "", "name exactly one of --config FILE or --node HOST:PORT");
@@ -84,10 +82,10 @@ caf::expected<std::unique_ptr<session>> open(const target& where) {
       return std::move(address.error());
     return session::remote(address->first, address->second);
   }
-  auto cfg = load_node_config(where.config_path);
+  auto cfg = load_node_config(where.config_path, *plugin_kinds());
   if (!cfg)
     return std::move(cfg.error());
-  return session::local(*cfg, where.exe_dir);
+  return session::local(*cfg);
 }
 
 /// One execute; the JSON line for it.
@@ -122,6 +120,13 @@ sigset_t termination_signals() {
   return set;
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items)
+    out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
 /// Prints an answer's result as JSON (exit 0) or its error as {"error": ...} (exit 1).
 int print_answer(const caf::expected<payload>& out, const std::string& plugin) {
   if (!out)
@@ -135,8 +140,8 @@ int print_answer(const caf::expected<payload>& out, const std::string& plugin) {
 
 } // namespace
 
-int run_node(const run_options& opts, const std::string& exe_dir) {
-  auto cfg = load_node_config(opts.config_path);
+int run_node(const run_options& opts) {
+  auto cfg = load_node_config(opts.config_path, *plugin_kinds());
   if (!cfg)
     return usage_error(cfg.error());
   if (opts.host)
@@ -149,42 +154,31 @@ int run_node(const run_options& opts, const std::string& exe_dir) {
   // Block the signals before any CAF thread starts, so that only sigwait below receives them.
   auto signals = termination_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  auto node = session::local(*cfg, exe_dir);
-  if (!node)
-    return report(node.error(), exit_failed);
-  if (cfg->port != 0) {
-    auto port = (*node)->system().middleman().publish((*node)->api().manager(), cfg->port,
-                                                      cfg->host.c_str(), true);
-    if (!port)
-      return report(make_error(errc::unavailable, "",
-                               "cannot publish on " + cfg->host + ":" + std::to_string(cfg->port)
-                                 + ": " + (*node)->system().render(port.error())),
-                    exit_failed);
+  auto n = node::start(*cfg, cli_node_options(true));
+  if (!n)
+    return report(n.error(), exit_failed);
+  if ((*n)->port() != 0)
     spdlog::info("node '{}' serving {} plugin(s) on {}:{}", cfg->name, cfg->plugins.size(),
-                 cfg->host, *port);
-  } else {
+                 cfg->host, (*n)->port());
+  else
     spdlog::info("node '{}' serving {} plugin(s) (not published: node.port is 0)", cfg->name,
                  cfg->plugins.size());
-  }
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP)
       break;
-    // SIGHUP: reload every plugin the node can build again (scripts and libraries from their
-    // files), each through the manager's reload: old versions serve on if a new one fails.
-    for (const auto& spec : cfg->plugins) {
-      if (spec.kind == "native")
-        continue;
-      auto md = (*node)->api().reload(spec.config.id);
+    // SIGHUP: reload every plugin the node can build again from its file (scripts, libraries);
+    // an old version serves on if its new one fails.
+    for (const auto& [id, md] : (*n)->reload_files()) {
       if (md)
-        spdlog::info("SIGHUP: '{}' reloaded ({})", spec.config.id, md->version);
+        spdlog::info("SIGHUP: '{}' reloaded ({})", id, md->version);
       else
         spdlog::warn("SIGHUP: {}", describe(md.error()));
     }
   }
   spdlog::info("node '{}': signal {} received, shutting down", cfg->name, sig);
-  node->reset(); // stops and unloads every plugin in reverse dependency order
+  n->reset(); // stops and unloads every plugin in reverse dependency order
   return exit_ok;
 }
 
@@ -324,23 +318,29 @@ int call_tool(const target& where, const std::string& name, const std::optional<
   return print_answer((*s)->api().call_tool(name, *args), name);
 }
 
+/// The JSON line of one problem validate_scripts found.
+std::string problem_line(const std::string& file, const source_problem& p) {
+  return render_json(nlohmann::json{{"file", file}, {"line", p.line},
+                                    {"severity", p.warning ? "warning" : "error"},
+                                    {"message", p.message}});
+}
+
 int validate_scripts(const std::vector<std::string>& files) {
   bool any_error = false;
   for (const auto& file : files) {
+    const auto* kind = plugin_kinds()->watching(file);
     std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      std::cout << render_json(nlohmann::json{{"file", file}, {"line", 0}, {"severity", "error"},
-                                  {"message", "cannot read the file"}}) << std::endl;
-      any_error = true;
-      continue;
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    for (const auto& p : lua::validate_script(text.str())) {
+    std::vector<source_problem> problems;
+    if (kind == nullptr || !kind->validate)
+      problems.push_back({0, "no plugin kind validates this file (file patterns: "
+                               + join(plugin_kinds()->watch_patterns()) + ")", false});
+    else if (!in)
+      problems.push_back({0, "cannot read the file", false});
+    else
+      problems = kind->validate(std::string{std::istreambuf_iterator<char>(in), {}});
+    for (const auto& p : problems) {
       any_error = any_error || !p.warning;
-      std::cout << render_json(nlohmann::json{{"file", file}, {"line", p.line},
-                                  {"severity", p.warning ? "warning" : "error"},
-                                  {"message", p.message}}) << std::endl;
+      std::cout << problem_line(file, p) << std::endl;
     }
   }
   return any_error ? exit_failed : exit_ok;

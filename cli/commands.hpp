@@ -12,8 +12,8 @@ namespace troupe::cli {
 struct target {
   std::string config_path; ///< --config FILE
   std::string node;        ///< --node HOST:PORT
-  std::string exe_dir;     ///< Directory of the troupe binary, for library search.
-  std::string script;      ///< --script FILE.lua: run this one script as a plugin, in-process.
+  std::string script;      ///< --script FILE: run this one file (a Lua script) as a plugin,
+                           ///< in-process, with the kind whose file patterns match it.
   std::vector<std::string> limits; ///< --limit NAME=VALUE for the script's sandbox.
   bool watch = false;              ///< --watch: reload the script when its file changes.
 };
@@ -27,7 +27,7 @@ struct run_options {
 
 /// `troupe run CONFIG`: hosts the config's plugins until SIGINT or SIGTERM, publishing the
 /// manager on node.host:node.port when the port is not 0.
-int run_node(const run_options& opts, const std::string& exe_dir);
+int run_node(const run_options& opts);
 
 /// `troupe exec PLUGIN [JSON]`: with JSON, executes once and prints the result as JSON; without,
 /// reads one JSON value per line from stdin and prints {"ok": RESULT} or {"error": {...}} per line.
@@ -63,8 +63,9 @@ struct events_options {
 /// changes) as they happen, one per line, until --count, --for, SIGINT or SIGTERM.
 int watch_events(const target& where, const events_options& opts);
 
-/// `troupe validate FILE.lua...`: every syntax error and sandbox warning with its line, as JSON
-/// lines; exit 1 if any file has an error.
+/// `troupe validate FILE...`: every problem the validator of each file's kind (by file pattern:
+/// *.lua) finds, with its line, as JSON lines; exit 1 if any file has an error (a file no kind
+/// validates is one).
 int validate_scripts(const std::vector<std::string>& files);
 
 } // namespace troupe::cli

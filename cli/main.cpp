@@ -1,6 +1,5 @@
 // troupe: run a node, or execute, list and inspect plugins from the command line.
 
-#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -8,15 +7,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
-#include "plugins/lua/lua_plugin.hpp"
+#include "messages/errors.hpp"
 
 namespace {
-
-std::string exe_dir() {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string{} : self.parent_path().string();
-}
 
 void add_target_options(CLI::App* cmd, troupe::cli::target& where) {
   auto* config = cmd->add_option("--config,-c", where.config_path,
@@ -42,7 +35,6 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--port,-p", run.port, "Port to publish the manager on; 0: none (node.port)");
 
   troupe::cli::target where;
-  where.exe_dir = exe_dir();
   std::string plugin;
   std::optional<std::string> json;
   auto* exec_cmd = app.add_subcommand(
@@ -108,7 +100,7 @@ int main(int argc, char** argv) {
 
   bool explicit_level = app.get_option("--log-level")->count() > 0;
   if (run_cmd->parsed() && !explicit_level) {
-    auto cfg = troupe::cli::load_node_config(run.config_path);
+    auto cfg = troupe::load_node_config(run.config_path, *troupe::cli::plugin_kinds());
     if (cfg)
       log_level = cfg->log_level;
   }
@@ -117,7 +109,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (run_cmd->parsed())
-    return troupe::cli::run_node(run, where.exe_dir);
+    return troupe::cli::run_node(run);
   if (exec_cmd->parsed()) {
     if (!where.script.empty()) {
       if (!where.config_path.empty() || !where.node.empty()) {
@@ -130,7 +122,12 @@ int main(int argc, char** argv) {
       }
       if (!plugin.empty())
         json = plugin; // the one positional is the input
-      plugin = troupe::lua::script_plugin_id(where.script);
+      auto spec = troupe::cli::plugin_kinds()->spec_for_file(where.script);
+      if (!spec) {
+        std::cerr << troupe::describe(spec.error()) << "\n";
+        return 2;
+      }
+      plugin = spec->config.id;
     } else if (plugin.empty()) {
       std::cerr << "exec needs a PLUGIN id, or --script FILE.lua\n";
       return 2;

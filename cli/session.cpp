@@ -10,8 +10,16 @@
 #include "actors/runtime.hpp"
 #include "messages/errors.hpp"
 #include "messages/registration.hpp"
+#include "plugins/examples/register_examples.hpp"
+#include "plugins/kinds/standard_kinds.hpp"
+#include "plugins/native/registry.hpp"
 
 namespace troupe::cli {
+
+std::shared_ptr<const kind_registry> plugin_kinds() {
+  static const auto kinds = std::make_shared<const kind_registry>(standard_kinds());
+  return kinds;
+}
 
 bool configure_logging(const std::string& level) {
   auto parsed = spdlog::level::from_str(level);
@@ -24,75 +32,44 @@ bool configure_logging(const std::string& level) {
   return true;
 }
 
-namespace {
-
-std::unique_ptr<caf::actor_system_config> make_config(const node_config* node) {
-  auto cfg = std::make_unique<caf::actor_system_config>();
-  register_types(*cfg);
-  cfg->load<caf::io::middleman>();
-  if (node != nullptr) {
-    if (node->scheduler_policy == "sharing")
-      cfg->set("scheduler.policy", caf::atom("sharing"));
-    if (node->threads > 0)
-      cfg->set("scheduler.max-threads", static_cast<std::size_t>(node->threads));
-  }
-  return cfg;
+node_options cli_node_options(bool publish) {
+  node_options opts;
+  opts.kinds = plugin_kinds();
+  opts.natives = std::make_shared<native_registry>();
+  examples::register_examples(*opts.natives);
+  opts.publish = publish;
+  return opts;
 }
-
-caf::error add_plugin(runtime& rt, const node_config& cfg, const plugin_spec& spec,
-                      const std::string& exe_dir) {
-  caf::expected<plugin_metadata> added{caf::error{}};
-  if (spec.kind == "native") {
-    added = rt.add_native(spec.config, spec.class_name);
-  } else if (spec.kind == "lua") {
-    added = rt.add_lua(spec.config, spec.script);
-  } else {
-    auto path = resolve_library(cfg, spec, exe_dir);
-    if (!path)
-      return std::move(path.error());
-    added = rt.add_library(spec.config, *path);
-  }
-  return added ? caf::error{} : std::move(added.error());
-}
-
-} // namespace
 
 session::session() = default;
 
 session::~session() {
-  if (runtime_ != nullptr) {
-    if (auto done = runtime_->shutdown_all(); !done)
-      spdlog::warn("shutdown: {}", describe(done.error()));
-  }
   api_.reset();
+  node_.reset(); // stops and unloads every local plugin in reverse dependency order
   system_.reset();
 }
 
-caf::expected<std::unique_ptr<session>> session::local(const node_config& cfg,
-                                                       const std::string& exe_dir) {
+troupe::client& session::api() {
+  if (node_)
+    return node_->runtime();
+  return *api_;
+}
+
+caf::expected<std::unique_ptr<session>> session::local(const node_config& cfg) {
+  auto n = node::start(cfg, cli_node_options(false));
+  if (!n)
+    return std::move(n.error());
   std::unique_ptr<session> s{new session};
-  s->config_ = make_config(&cfg);
-  s->system_ = std::make_unique<caf::actor_system>(*s->config_);
-  runtime_options opts;
-  opts.manager.supervision = cfg.supervision;
-  auto rt = std::make_unique<runtime>(*s->system_, std::move(opts));
-  for (const auto& spec : cfg.plugins)
-    if (auto err = add_plugin(*rt, cfg, spec, exe_dir))
-      return err;
-  s->runtime_ = rt.get();
-  s->api_ = std::move(rt);
-  if (auto started = s->api_->start_all(); !started)
-    return std::move(started.error());
-  if (!cfg.watch.directories.empty())
-    if (auto err = s->runtime_->watch(cfg.watch))
-      return err;
+  s->node_ = std::move(*n);
   return s;
 }
 
 caf::expected<std::unique_ptr<session>> session::remote(const std::string& host,
                                                         std::uint16_t port) {
   std::unique_ptr<session> s{new session};
-  s->config_ = make_config(nullptr);
+  s->config_ = std::make_unique<caf::actor_system_config>();
+  register_types(*s->config_);
+  s->config_->load<caf::io::middleman>();
   s->system_ = std::make_unique<caf::actor_system>(*s->config_);
   auto manager = s->system_->middleman().remote_actor<manager_actor>(host, port);
   if (!manager)

@@ -1,6 +1,6 @@
 #pragma once
-// What a CLI command talks to: either a runtime started in this process from a config file, or
-// the manager of a running node reached over the network (`troupe run` publishes it).
+// What a CLI command talks to: either a node started in this process from a config file (not
+// published), or the manager of a running node reached over the network (`troupe run`).
 
 #include <memory>
 #include <string>
@@ -8,16 +8,13 @@
 #include <caf/expected.hpp>
 
 #include "actors/client.hpp"
-#include "cli/node_config.hpp"
+#include "node/node.hpp"
+#include "node/node_config.hpp"
 
 namespace caf {
 class actor_system;
 class actor_system_config;
 } // namespace caf
-
-namespace troupe {
-class runtime;
-} // namespace troupe
 
 namespace troupe::cli {
 
@@ -25,12 +22,18 @@ namespace troupe::cli {
 /// Returns false for an unknown level name.
 bool configure_logging(const std::string& level);
 
-/// Owns an actor system and a client of one manager. Not copyable or movable.
+/// The plugin kinds the CLI reads configs with and makes plugins of: standard_kinds().
+std::shared_ptr<const kind_registry> plugin_kinds();
+
+/// How the CLI assembles nodes: its kinds, and the example classes ("echo", "kv_store") as
+/// the compiled-in natives.
+node_options cli_node_options(bool publish);
+
+/// Owns a node or a connection to one, and a client of its manager. Not copyable or movable.
 class session {
 public:
-  /// Starts the config's plugins in this process (load, init, start in dependency order).
-  static caf::expected<std::unique_ptr<session>> local(const node_config& cfg,
-                                                        const std::string& exe_dir);
+  /// Starts the config's node in this process, not published.
+  static caf::expected<std::unique_ptr<session>> local(const node_config& cfg);
 
   /// Connects to the manager published at host:port.
   static caf::expected<std::unique_ptr<session>> remote(const std::string& host,
@@ -40,20 +43,17 @@ public:
   ~session();
 
   /// The client for every call.
-  troupe::client& api() { return *api_; }
+  troupe::client& api();
 
-  /// The actor system (for publishing the manager).
-  caf::actor_system& system() { return *system_; }
-
-  /// The local runtime; null for a remote session.
-  troupe::runtime* local_runtime() { return runtime_; }
+  /// The actor system (for spawning listeners).
+  caf::actor_system& system() { return node_ ? node_->system() : *system_; }
 
 private:
   session();
-  std::unique_ptr<caf::actor_system_config> config_;
-  std::unique_ptr<caf::actor_system> system_;
-  std::unique_ptr<troupe::client> api_;
-  troupe::runtime* runtime_ = nullptr; // the same object as api_ when local
+  std::unique_ptr<troupe::node> node_;                 // local
+  std::unique_ptr<caf::actor_system_config> config_;   // remote
+  std::unique_ptr<caf::actor_system> system_;          // remote
+  std::unique_ptr<troupe::client> api_;                // remote
 };
 
 /// Parses "host:port" (or ":port", meaning 127.0.0.1).

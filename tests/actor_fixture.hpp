@@ -19,6 +19,7 @@
 #include "messages/errors.hpp"
 #include "messages/plugin_protocol.hpp"
 #include "messages/registration.hpp"
+#include "plugin_specs.hpp"
 
 namespace troupe::test {
 

@@ -11,7 +11,6 @@
 #include "actors/lifecycle.hpp"
 #include "actors/watch/directory_watcher.hpp"
 #include "messages/errors.hpp"
-#include "plugins/lua/lua_plugin.hpp"
 
 namespace troupe {
 
@@ -30,6 +29,7 @@ struct reloader_state {
   watch_options opts;
   manager_actor manager;
   std::shared_ptr<plugin_spawner> spawner;
+  watch_kinds kinds;
   std::map<std::string, std::string> known;   ///< path -> plugin id
   std::map<std::string, pending_change> pending;
   std::map<std::string, std::size_t> failures; ///< path -> reload failures in a row
@@ -37,12 +37,6 @@ struct reloader_state {
 };
 
 using reloader_actor = caf::stateful_actor<reloader_state>;
-
-bool is_plugin_file(const std::string& path) {
-  auto name = std::filesystem::path(path).filename().string();
-  return !name.empty() && name[0] != '.' && name.size() > 4
-         && name.compare(name.size() - 4, 4, ".lua") == 0;
-}
 
 void step_chain(reloader_actor* self, const std::string& id, std::vector<lifecycle_op> steps,
                 std::size_t index) {
@@ -60,9 +54,16 @@ void step_chain(reloader_actor* self, const std::string& id, std::vector<lifecyc
 
 void load_new(reloader_actor* self, const std::string& path) {
   auto& st = self->state;
+  auto spec = st.kinds.kinds->spec_for_file(path);
+  auto factory = spec ? st.kinds.kinds->make_factory(*spec, st.kinds.context)
+                      : caf::expected<plugin_factory>{spec.error()};
+  if (!factory) {
+    spdlog::warn("watch: new file '{}': {}", path, describe(factory.error()));
+    return;
+  }
   auto cfg = st.opts.new_plugin;
-  cfg.id = lua::script_plugin_id(path);
-  if (!st.spawner->add_factory(cfg.id, lua::lua_plugin::factory({path, {}}))) {
+  cfg.id = spec->config.id;
+  if (!st.spawner->add_factory(cfg.id, *factory)) {
     spdlog::warn("watch: new file '{}': a plugin named '{}' exists already", path, cfg.id);
     return;
   }
@@ -120,7 +121,7 @@ void act(reloader_actor* self, const std::string& path, bool removed) {
 
 void on_change(reloader_actor* self, const std::string& path, bool removed) {
   auto& st = self->state;
-  if (!is_plugin_file(path))
+  if (st.kinds.kinds->watching(path) == nullptr)
     return;
   auto failures = st.failures[path];
   if (!removed && failures >= st.opts.max_attempts && st.opts.max_attempts > 0) {
@@ -148,8 +149,9 @@ void on_change(reloader_actor* self, const std::string& path, bool removed) {
 
 caf::behavior reloader_behavior(reloader_actor* self, watch_options opts, manager_actor manager,
                        std::shared_ptr<plugin_spawner> spawner,
-                       std::map<std::string, std::string> known) {
+                       std::map<std::string, std::string> known, watch_kinds kinds) {
   self->state.opts = std::move(opts);
+  self->state.kinds = std::move(kinds);
   self->state.manager = std::move(manager);
   self->state.spawner = std::move(spawner);
   self->state.known = std::move(known);
@@ -193,7 +195,7 @@ std::string canonical_path(const std::string& path) {
 caf::expected<std::unique_ptr<reload_watcher>>
 reload_watcher::start(caf::actor_system& sys, manager_actor manager,
                       std::shared_ptr<plugin_spawner> spawner, watch_options opts,
-                      std::map<std::string, std::string> known) {
+                      std::map<std::string, std::string> known, watch_kinds kinds) {
   auto watcher = std::make_unique<directory_watcher>();
   for (auto& dir : opts.directories) {
     dir = canonical_path(dir);
@@ -205,7 +207,7 @@ reload_watcher::start(caf::actor_system& sys, manager_actor manager,
     canonical[canonical_path(path)] = id;
   std::unique_ptr<reload_watcher> result{new reload_watcher};
   result->reloader_ = sys.spawn(reloader_behavior, opts, std::move(manager), std::move(spawner),
-                                std::move(canonical));
+                                std::move(canonical), std::move(kinds));
   auto* stop = &result->stop_;
   result->thread_ = std::thread{[w = std::move(watcher), stop, to = result->reloader_] {
     while (!stop->load()) {

@@ -1,7 +1,8 @@
 #pragma once
 // Hot reload from the file system: watches plugin directories and reloads a plugin when its file
 // changes (through the manager's reload: built beside, state carried, swapped, rolled back on
-// failure), loads a plugin for a new script file, and unloads one whose file is removed.
+// failure), loads a plugin for a new file, and unloads one whose file is removed. Which files
+// count is the kind registry's answer (kind_definition::watch_patterns), not the watcher's.
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +18,7 @@
 
 #include "actors/plugin_spawner.hpp"
 #include "messages/manager_protocol.hpp"
+#include "plugins/api/kind_registry.hpp"
 
 namespace troupe {
 
@@ -36,8 +38,8 @@ struct watch_options {
   std::vector<std::string> directories;         ///< Watched, not recursively.
   reload_strategy strategy = reload_strategy::debounced; ///< Default: debounced.
   std::chrono::milliseconds debounce{200};      ///< Default: 200 ms.
-  bool load_new = true;       ///< A new *.lua file loads (and starts) a new plugin named after
-                              ///< it. Default: true.
+  bool load_new = true;       ///< A new file of a watched kind (*.lua) loads (and starts) a new
+                              ///< plugin named after it. Default: true.
   bool unload_removed = true; ///< A removed file stops and unloads its plugin. Default: true.
   /// A reload that failed is retried by the next change to the file, after a backoff doubling
   /// from retry_backoff; after max_attempts failures in a row changes are ignored until a reload
@@ -47,14 +49,21 @@ struct watch_options {
   plugin_config new_plugin;   ///< Settings and group for plugins loaded from new files.
 };
 
+/// The kinds a watch reloads and loads, and what their factories are lent.
+struct watch_kinds {
+  std::shared_ptr<const kind_registry> kinds; ///< REQUIRES: not null.
+  kind_context context;
+};
+
 /// Owns the watching thread and the actor that debounces and reloads. Destroying it stops both.
 class reload_watcher {
 public:
-  /// Watches opts.directories; `known` maps a plugin file's path to its plugin id.
-  /// not_found if a directory cannot be watched.
+  /// Watches opts.directories; `known` maps a plugin file's path to its plugin id. Only files
+  /// whose names match a watch pattern of `kinds` count. not_found if a directory cannot be
+  /// watched.
   static caf::expected<std::unique_ptr<reload_watcher>>
   start(caf::actor_system& sys, manager_actor manager, std::shared_ptr<plugin_spawner> spawner,
-        watch_options opts, std::map<std::string, std::string> known);
+        watch_options opts, std::map<std::string, std::string> known, watch_kinds kinds);
 
   ~reload_watcher();
 

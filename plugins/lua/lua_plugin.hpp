@@ -9,6 +9,7 @@
 
 #include "plugins/api/plugin.hpp"
 #include "plugins/lua/sandbox_limits.hpp"
+#include "plugins/lua/script_validator.hpp"
 
 namespace troupe::lua {
 
@@ -17,19 +18,6 @@ struct script_source {
   std::string path;   ///< The file; also the name in messages ("rules.lua:12: ...").
   std::string text;   ///< If not empty, used instead of reading `path`.
 };
-
-/// One problem validate_script found.
-struct script_problem {
-  int line = 0;          ///< 1-based; 0 when it concerns the whole script.
-  std::string message;   ///< Without the "name:line:" prefix.
-  bool warning = false;  ///< A warning (e.g. a library the sandbox does not offer) or an error.
-};
-
-/// Checks a script without running it: every syntax error with its line (the parser stops at the
-/// first error, so later ones are found by blanking the failing line and parsing again, up to 50),
-/// a missing execute function, binary chunks, and uses of what the sandbox leaves out (io, os.*,
-/// require, debug, package, dofile, loadfile, string.dump) as warnings.
-std::vector<script_problem> validate_script(const std::string& source);
 
 /// The plugin id a script file gets when nothing names it: the file name without ".lua"
 /// ("script" if that leaves nothing). Used by `troupe exec --script` and the file watch.

@@ -1,9 +1,9 @@
-// validate_script (declared in lua_plugin.hpp): compile-only checks of a script's text.
+// validate_script: compile-only checks of a script's text.
 
 #include <regex>
 #include <sstream>
 
-#include "plugins/lua/lua_plugin.hpp"
+#include "plugins/lua/script_validator.hpp"
 #include "plugins/lua/lua_state.hpp"
 
 namespace troupe::lua {

@@ -18,6 +18,7 @@ using nlohmann::json;
 runtime_options test_options() {
   runtime_options opts;
   opts.call_timeout = std::chrono::milliseconds{10000};
+  opts.natives = example_natives(); // "echo", "kv_store"
   return opts;
 }
 
@@ -25,7 +26,7 @@ runtime_options test_options() {
 class kv_node {
 public:
   explicit kv_node(caf::actor_system& sys, const std::string& db_path) : rt(sys, test_options()) {
-    auto md = rt.add_native(config_for("kv", {{"path", db_path}}), "kv_store");
+    auto md = rt.add(native_spec(config_for("kv", {{"path", db_path}}), "kv_store"));
     EXPECT_TRUE(md) << describe(md.error());
     auto started = rt.start_all();
     EXPECT_TRUE(started) << describe(started.error());
@@ -160,7 +161,7 @@ TEST_F(KvStore, HealthReportsTheKeyCount) {
 TEST_F(KvStore, UnopenableDatabaseFailsLoadNamingThePluginAndFile) {
   runtime rt{sys, test_options()};
   auto path = dir.file("no/such/dir/store.db");
-  ASSERT_TRUE(rt.add_native(config_for("kv", {{"path", path}}), "kv_store"));
+  ASSERT_TRUE(rt.add(native_spec(config_for("kv", {{"path", path}}), "kv_store")));
   auto loaded = rt.step(lifecycle_op::load, "kv");
   ASSERT_FALSE(loaded);
   EXPECT_TRUE(is_troupe_error(loaded.error()));

@@ -26,6 +26,7 @@ runtime_options test_options() {
   opts.call_timeout = std::chrono::milliseconds{10000};
   opts.manager.lifecycle_timeout = std::chrono::milliseconds{10000};
   opts.manager.query_timeout = std::chrono::milliseconds{10000};
+  opts.natives = example_natives(); // "echo", "kv_store"
   return opts;
 }
 
@@ -60,7 +61,7 @@ protected:
 // -- registration and lookup ---------------------------------------------------------------------
 
 TEST_F(Manager, ExecuteEchoByIdReturnsTheSamePayload) {
-  ASSERT_TRUE(rt.add_native(config_for("echo"), "echo"));
+  ASSERT_TRUE(rt.add(native_spec(config_for("echo"), "echo")));
   ASSERT_TRUE(rt.start_all());
   auto out = rt.execute("echo", pack(std::string("hi")));
   ASSERT_TRUE(out) << describe(out.error());
@@ -71,7 +72,7 @@ TEST_F(Manager, ExecuteEchoByIdReturnsTheSamePayload) {
 }
 
 TEST_F(Manager, RegisterAnswersMetadataWithTheConfigId) {
-  auto md = rt.add_native(config_for("my-echo"), "echo");
+  auto md = rt.add(native_spec(config_for("my-echo"), "echo"));
   ASSERT_TRUE(md) << describe(md.error());
   EXPECT_EQ(md->id, "my-echo");
   EXPECT_EQ(md->name, "Echo");
@@ -82,8 +83,8 @@ TEST_F(Manager, RegisterAnswersMetadataWithTheConfigId) {
 }
 
 TEST_F(Manager, RegisteringADuplicateIdIsAlreadyExistsAndKeepsTheFirst) {
-  ASSERT_TRUE(rt.add_native(config_for("echo"), "echo"));
-  auto second = rt.add_native(config_for("echo"), "echo");
+  ASSERT_TRUE(rt.add(native_spec(config_for("echo"), "echo")));
+  auto second = rt.add(native_spec(config_for("echo"), "echo"));
   EXPECT_TROUPE_ERROR(second, errc::already_exists);
   EXPECT_EQ(plugin_of(second.error()), "echo");
   EXPECT_EQ(listed_ids(), (ids{"echo"}));
@@ -100,13 +101,13 @@ TEST_F(Manager, RegisteringWithoutAnIdIsBadInput) {
 }
 
 TEST_F(Manager, UnknownClassNameIsNotFound) {
-  auto md = rt.add_native(config_for("x"), "no_such_class");
+  auto md = rt.add(native_spec(config_for("x"), "no_such_class"));
   EXPECT_TROUPE_ERROR(md, errc::not_found);
   EXPECT_EQ(plugin_of(md.error()), "x");
 }
 
 TEST_F(Manager, ExecuteUnknownIdIsNotFoundNamingItAndListingKnownOnes) {
-  ASSERT_TRUE(rt.add_native(config_for("echo"), "echo"));
+  ASSERT_TRUE(rt.add(native_spec(config_for("echo"), "echo")));
   auto out = rt.execute("nobody", pack(1));
   EXPECT_TROUPE_ERROR(out, errc::not_found);
   EXPECT_EQ(plugin_of(out.error()), "nobody");
@@ -121,14 +122,14 @@ TEST_F(Manager, StepAndQueriesOfUnknownIdAreNotFound) {
 }
 
 TEST_F(Manager, ExecuteBeforeStartIsInvalidStateThroughTheManager) {
-  ASSERT_TRUE(rt.add_native(config_for("echo"), "echo"));
+  ASSERT_TRUE(rt.add(native_spec(config_for("echo"), "echo")));
   auto out = rt.execute("echo", pack(1));
   EXPECT_TROUPE_ERROR(out, errc::invalid_state);
   EXPECT_EQ(plugin_of(out.error()), "echo");
 }
 
 TEST_F(Manager, SingleStepsGoThroughTheManager) {
-  ASSERT_TRUE(rt.add_native(config_for("echo"), "echo"));
+  ASSERT_TRUE(rt.add(native_spec(config_for("echo"), "echo")));
   std::vector<state_code> seen;
   for (auto op : {lifecycle_op::load, lifecycle_op::init, lifecycle_op::start,
                   lifecycle_op::pause, lifecycle_op::resume, lifecycle_op::stop,
@@ -149,9 +150,9 @@ TEST_F(Manager, SingleStepsGoThroughTheManager) {
 // -- list, health, stats -------------------------------------------------------------------------
 
 TEST_F(Manager, ListIsSortedByIdAndCarriesStates) {
-  ASSERT_TRUE(rt.add_native(config_for("zeta"), "echo"));
-  ASSERT_TRUE(rt.add_native(config_for("alpha"), "echo"));
-  ASSERT_TRUE(rt.add_native(config_for("mid"), "echo"));
+  ASSERT_TRUE(rt.add(native_spec(config_for("zeta"), "echo")));
+  ASSERT_TRUE(rt.add(native_spec(config_for("alpha"), "echo")));
+  ASSERT_TRUE(rt.add(native_spec(config_for("mid"), "echo")));
   ASSERT_TRUE(rt.step(lifecycle_op::load, "mid"));
   auto all = rt.list();
   ASSERT_TRUE(all) << describe(all.error());
@@ -165,8 +166,8 @@ TEST_F(Manager, ListIsSortedByIdAndCarriesStates) {
 
 TEST_F(Manager, ListByTypeKeepsOnlyThatType) {
   temp_dir dir;
-  ASSERT_TRUE(rt.add_native(config_for("echo"), "echo"));
-  ASSERT_TRUE(rt.add_native(config_for("kv", {{"path", dir.file("kv.db")}}), "kv_store"));
+  ASSERT_TRUE(rt.add(native_spec(config_for("echo"), "echo")));
+  ASSERT_TRUE(rt.add(native_spec(config_for("kv", {{"path", dir.file("kv.db")}}), "kv_store")));
   script translator;
   translator.id = "translator";
   translator.type = {plugin_kind::custom, "translator"};
@@ -201,9 +202,9 @@ TEST_F(Manager, EmptyManagerListsNothing) {
 
 TEST_F(Manager, HealthOfAllReportsEveryPlugin) {
   temp_dir dir;
-  ASSERT_TRUE(rt.add_native(config_for("echo"), "echo"));
-  ASSERT_TRUE(rt.add_native(config_for("kv", {{"path", dir.file("kv.db")}}), "kv_store"));
-  ASSERT_TRUE(rt.add_native(config_for("idle"), "echo"));
+  ASSERT_TRUE(rt.add(native_spec(config_for("echo"), "echo")));
+  ASSERT_TRUE(rt.add(native_spec(config_for("kv", {{"path", dir.file("kv.db")}}), "kv_store")));
+  ASSERT_TRUE(rt.add(native_spec(config_for("idle"), "echo")));
   ASSERT_TRUE(rt.step(lifecycle_op::load, "echo"));
   ASSERT_TRUE(rt.step(lifecycle_op::load, "kv"));
   auto all = rt.health();
@@ -223,8 +224,8 @@ TEST_F(Manager, HealthOfAllReportsEveryPlugin) {
 }
 
 TEST_F(Manager, StatsOfOnePluginCountItsCalls) {
-  ASSERT_TRUE(rt.add_native(config_for("echo"), "echo"));
-  ASSERT_TRUE(rt.add_native(config_for("other"), "echo"));
+  ASSERT_TRUE(rt.add(native_spec(config_for("echo"), "echo")));
+  ASSERT_TRUE(rt.add(native_spec(config_for("other"), "echo")));
   ASSERT_TRUE(rt.start_all());
   for (int i = 0; i < 3; ++i)
     ASSERT_TRUE(rt.execute("echo", pack(i)));

@@ -23,7 +23,7 @@ protected:
     rt->subscribe([this](const runtime_event& ev) { log.push(ev); });
     path = dir.file("counter.lua");
     write(counter_script(1));
-    auto md = rt->add_lua(config_for("counter"), path);
+    auto md = rt->add(lua_spec(config_for("counter"), path));
     ASSERT_TRUE(md) << describe(md.error());
     ASSERT_TRUE(rt->start_all());
   }
@@ -199,7 +199,7 @@ TEST(ReloadSettings, PreserveStateOffStartsTheNewVersionAfresh) {
   root.preserve_state = false;
   opts.manager.supervision.groups = {root};
   runtime rt{sys, opts};
-  ASSERT_TRUE(rt.add_lua(config_for("counter"), path));
+  ASSERT_TRUE(rt.add(lua_spec(config_for("counter"), path)));
   ASSERT_TRUE(rt.start_all());
   ASSERT_TRUE(rt.execute("counter", pack(1)));
   ASSERT_TRUE(rt.execute("counter", pack(1)));

@@ -401,7 +401,7 @@ TEST_F(Supervision, LuaPluginWhoseStateCannotRecoverIsRestartedWithItsSnapshot) 
            "function restore(s) count = s.count end\n";
   }
   start();
-  auto md = rt->add_lua(config_for("hoarder", {{"limit.memory", "2000000"}}), path);
+  auto md = rt->add(lua_spec(config_for("hoarder", {{"limit.memory", "2000000"}}), path));
   ASSERT_TRUE(md) << describe(md.error());
   ASSERT_TRUE(rt->start_all());
   ASSERT_TRUE(exec("hoarder", "one"));

@@ -24,7 +24,7 @@ protected:
     rt->subscribe([this](const runtime_event& ev) { log.push(ev); });
     path = dir.file("counter.lua");
     write_in_place(counter_script(1));
-    ASSERT_TRUE(rt->add_lua(config_for("counter"), path));
+    ASSERT_TRUE(rt->add(lua_spec(config_for("counter"), path)));
     ASSERT_TRUE(rt->start_all());
     watch_options w;
     w.directories = {dir.path().string()};

@@ -93,7 +93,7 @@ protected:
     auto path = dir.file(id + ".lua");
     std::ofstream{path} << source;
     start({default_root_group()});
-    auto md = rt->add_lua(config_for(id, std::move(settings)), path);
+    auto md = rt->add(lua_spec(config_for(id, std::move(settings)), path));
     ASSERT_TRUE(md) << describe(md.error());
     ASSERT_TRUE(rt->start_all());
   }

@@ -174,7 +174,7 @@ protected:
 };
 
 TEST_F(LibraryRuntime, WordCountLibraryCountsAKnownText) {
-  auto md = rt.add_library(config_for("wc"), word_count_lib);
+  auto md = rt.add(library_spec(config_for("wc"), word_count_lib));
   ASSERT_TRUE(md) << describe(md.error());
   EXPECT_EQ(md->id, "wc");
   EXPECT_EQ(md->name, "Word count");
@@ -199,7 +199,7 @@ TEST_F(LibraryRuntime, WordCountLibraryCountsAKnownText) {
 }
 
 TEST_F(LibraryRuntime, WordCountRejectsANonTextRequestAsBadInput) {
-  ASSERT_TRUE(rt.add_library(config_for("wc"), word_count_lib));
+  ASSERT_TRUE(rt.add(library_spec(config_for("wc"), word_count_lib)));
   ASSERT_TRUE(rt.start_all());
   auto out = rt.execute("wc", pack(42));
   EXPECT_TROUPE_ERROR(out, errc::bad_input);
@@ -209,27 +209,27 @@ TEST_F(LibraryRuntime, WordCountRejectsANonTextRequestAsBadInput) {
 
 TEST_F(LibraryRuntime, AddLibraryRefusalsNameThePluginAndAddNothing) {
   temp_dir dir;
-  auto missing = rt.add_library(config_for("missing"), dir.file("libnope.so"));
+  auto missing = rt.add(library_spec(config_for("missing"), dir.file("libnope.so")));
   EXPECT_TROUPE_ERROR(missing, errc::not_found);
   EXPECT_EQ(plugin_of(missing.error()), "missing");
-  auto mismatched = rt.add_library(config_for("old"), abi_999_lib);
+  auto mismatched = rt.add(library_spec(config_for("old"), abi_999_lib));
   EXPECT_TROUPE_ERROR(mismatched, errc::abi_mismatch);
   EXPECT_EQ(plugin_of(mismatched.error()), "old");
-  auto broken = rt.add_library(config_for("broken"), no_symbols_lib);
+  auto broken = rt.add(library_spec(config_for("broken"), no_symbols_lib));
   EXPECT_TROUPE_ERROR(broken, errc::load_failed);
   EXPECT_EQ(plugin_of(broken.error()), "broken");
   auto all = rt.list();
   ASSERT_TRUE(all);
   EXPECT_TRUE(all->empty());
   // The process is up and a good library still loads and serves.
-  ASSERT_TRUE(rt.add_library(config_for("wc"), word_count_lib));
+  ASSERT_TRUE(rt.add(library_spec(config_for("wc"), word_count_lib)));
   ASSERT_TRUE(rt.start_all());
   EXPECT_EQ(count("one").at("words"), 1);
 }
 
 TEST_F(LibraryRuntime, TwoInstancesOfOneLibraryKeepSeparateCounters) {
-  ASSERT_TRUE(rt.add_library(config_for("wc"), word_count_lib));
-  ASSERT_TRUE(rt.add_library(config_for("wc2"), word_count_lib));
+  ASSERT_TRUE(rt.add(library_spec(config_for("wc"), word_count_lib)));
+  ASSERT_TRUE(rt.add(library_spec(config_for("wc2"), word_count_lib)));
   ASSERT_TRUE(rt.start_all());
   count("a");
   count("b");
@@ -253,7 +253,7 @@ TEST_F(LibraryReload, ReloadLoadsTheLibraryFileAsItIsNowNotTheCachedCode) {
   temp_dir dir;
   auto path = dir.file("libplugin.so");
   std::filesystem::copy_file(word_count_lib, path);
-  ASSERT_TRUE(rt.add_library(config_for("wc"), path));
+  ASSERT_TRUE(rt.add(library_spec(config_for("wc"), path)));
   ASSERT_TRUE(rt.start_all());
   ASSERT_TRUE(rt.execute("wc", pack(std::string("a b"))));
   // Same file, same code: the reload builds, swaps and serves.

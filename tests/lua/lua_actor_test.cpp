@@ -17,6 +17,9 @@ namespace {
 
 using json = nlohmann::json;
 using troupe::test::registered_config;
+using troupe::test::example_natives;
+using troupe::test::lua_spec;
+using troupe::test::native_spec;
 
 /// A native plugin whose execute waits until the test opens the gate, then echoes its input.
 class gate_plugin final : public plugin {
@@ -41,6 +44,7 @@ protected:
   static runtime_options options() {
     runtime_options opts;
     opts.call_timeout = std::chrono::seconds(10); // a hang becomes a failure
+    opts.natives = example_natives(); // "echo", "kv_store"
     return opts;
   }
 
@@ -48,7 +52,7 @@ protected:
   void add(const std::string& id, const std::string& text,
            std::map<std::string, std::string> settings = {}) {
     auto path = write_script(id + ".lua", text);
-    auto md = rt.add_lua(plugin_config{id, std::move(settings), {}}, path);
+    auto md = rt.add(lua_spec(plugin_config{id, std::move(settings), {}}, path));
     ASSERT_TRUE(md) << text_of(md.error());
   }
 
@@ -143,7 +147,7 @@ TEST_F(LuaActors, CallPluginReachesAnotherLuaPlugin) {
 
 TEST_F(LuaActors, CallPluginReachesANativePlugin) {
   add("relay", relay);
-  ASSERT_TRUE(rt.add_native({"echo", {}, {}}, "echo"));
+  ASSERT_TRUE(rt.add(native_spec({"echo", {}, {}}, "echo")));
   start();
   EXPECT_EQ(*exec("relay", R"({"target": "echo", "input": {"deep": [1, 2.5, "x"]}})"),
             json::parse(R"({"result": {"deep": [1, 2.5, "x"]}})"));
@@ -184,7 +188,7 @@ TEST_F(LuaActors, CallPluginTimesOut) {
 }
 
 TEST_F(LuaActors, CallPluginFromALifecycleFunctionFails) {
-  ASSERT_TRUE(rt.add_native({"echo", {}, {}}, "echo"));
+  ASSERT_TRUE(rt.add(native_spec({"echo", {}, {}}, "echo")));
   add("eager", "function init() call_plugin('echo', 1) end function execute(x) return x end");
   ASSERT_TRUE(rt.step(lifecycle_op::load, "eager"));
   auto init = rt.step(lifecycle_op::init, "eager");
@@ -193,7 +197,7 @@ TEST_F(LuaActors, CallPluginFromALifecycleFunctionFails) {
 }
 
 TEST_F(LuaActors, CallPluginWhereItCannotWaitFails) {
-  ASSERT_TRUE(rt.add_native({"echo", {}, {}}, "echo"));
+  ASSERT_TRUE(rt.add(native_spec({"echo", {}, {}}, "echo")));
   add("nested", R"(
     function execute(x)
       if x == "coroutine" then
@@ -212,7 +216,7 @@ TEST_F(LuaActors, CallPluginWhereItCannotWaitFails) {
 }
 
 TEST_F(LuaActors, CallPluginArgumentsAreChecked) {
-  ASSERT_TRUE(rt.add_native({"echo", {}, {}}, "echo"));
+  ASSERT_TRUE(rt.add(native_spec({"echo", {}, {}}, "echo")));
   add("careless", R"(
     function execute(x)
       if x == "function" then return call_plugin("echo", {f = print}) end
@@ -277,7 +281,7 @@ TEST_F(LuaActors, CallerKeepsServingWhileOneCallWaits) {
 
 TEST_F(LuaActors, CallScriptFunctionSpreadsArrayArguments) {
   add("calc", calculator);
-  ASSERT_TRUE(rt.add_native({"echo", {}, {}}, "echo"));
+  ASSERT_TRUE(rt.add(native_spec({"echo", {}, {}}, "echo")));
   add("relay", "function via_echo(x) return call_plugin('echo', x) end "
                "function execute(x) return x end");
   start();
@@ -355,7 +359,7 @@ TEST_F(LuaActors, SameToolNameInTwoPluginsIsAmbiguousUnlessQualified) {
 }
 
 TEST_F(LuaActors, ToolHandlerCanCallAnotherPlugin) {
-  ASSERT_TRUE(rt.add_native({"echo", {}, {}}, "echo"));
+  ASSERT_TRUE(rt.add(native_spec({"echo", {}, {}}, "echo")));
   add("asker", R"(
     tools = { { name = "ask", handler = function(args) return call_plugin("echo", args.q) end } }
     function execute(x) return x end
@@ -386,7 +390,7 @@ TEST_F(LuaActors, LimitViolationInOnePluginLeavesTheOthersServing) {
 
 TEST_F(LuaActors, ScriptSettingConfiguresAPluginAddedWithoutAPath) {
   auto path = write_script("configured.lua", "function execute(x) return 'configured ' .. x end");
-  ASSERT_TRUE(rt.add_lua(plugin_config{"conf", {{"script", path}}, {}}, ""));
+  ASSERT_TRUE(rt.add(lua_spec(plugin_config{"conf", {{"script", path}}, {}}, "")));
   start();
   EXPECT_EQ(*exec("conf", "\"yes\""), "configured yes");
 }

@@ -47,7 +47,7 @@ protected:
   /// Adds `script` as plugin `id` with `settings` and starts every plugin; the start result.
   caf::expected<std::vector<std::string>> add(const std::string& id, const std::string& script,
                                               std::map<std::string, std::string> settings = {}) {
-    auto md = rt.add_lua(config_for(id, std::move(settings)), script_path(script));
+    auto md = rt.add(lua_spec(config_for(id, std::move(settings)), script_path(script)));
     if (!md)
       return std::move(md.error());
     return rt.start_all();
@@ -122,7 +122,7 @@ TEST_F(Scripts, EveryScriptValidatesCleanlyAndReportsItsMetadata) {
     auto file = script_path(name + ".lua");
     for (const auto& p : lua::validate_script(read_text(file)))
       ADD_FAILURE() << file << ":" << p.line << ": " << p.message;
-    ASSERT_TRUE(rt.add_lua(config_for(name), file));
+    ASSERT_TRUE(rt.add(lua_spec(config_for(name), file)));
   }
   auto started = rt.start_all();
   ASSERT_TRUE(started) << describe(started.error());
@@ -337,14 +337,13 @@ TEST_F(Scripts, RuleEngineRulesFromTheSettingAndBadSettingsFailTheStart) {
   EXPECT_EQ(ok("rules", sample_facts)["matched"], json::object());
 
   runtime other{sys, test_options()};
-  ASSERT_TRUE(other.add_lua(config_for("bad", {{"rules", R"([{"name": "r", "when": {"field": "a", "op": "like", "value": 1}}])"}}),
-                            script_path("rule_engine.lua")));
+  ASSERT_TRUE(other.add(lua_spec(config_for("bad", {{"rules", R"([{"name": "r", "when": {"field": "a", "op": "like", "value": 1}}])"}}), script_path("rule_engine.lua"))));
   auto started = other.start_all();
   ASSERT_FALSE(started);
   EXPECT_CONTAINS(describe(started.error()), "unknown op");
 
   runtime third{sys, test_options()};
-  ASSERT_TRUE(third.add_lua(config_for("bad", {{"rules", "[{"}}), script_path("rule_engine.lua")));
+  ASSERT_TRUE(third.add(lua_spec(config_for("bad", {{"rules", "[{"}}), script_path("rule_engine.lua"))));
   started = third.start_all();
   ASSERT_FALSE(started);
   EXPECT_CONTAINS(describe(started.error()), "setting 'rules' is not valid JSON");
@@ -519,7 +518,7 @@ TEST_F(Scripts, DataProcessorMaxRecordsSetting) {
   EXPECT_CONTAINS(error_text(out), "too many records: 3 (setting max_records is 2)");
 
   runtime other{sys, test_options()};
-  ASSERT_TRUE(other.add_lua(config_for("bad", {{"max_records", "lots"}}), script_path("data_processor.lua")));
+  ASSERT_TRUE(other.add(lua_spec(config_for("bad", {{"max_records", "lots"}}), script_path("data_processor.lua"))));
   auto started = other.start_all();
   ASSERT_FALSE(started);
   EXPECT_CONTAINS(describe(started.error()), "setting 'max_records' must be a positive integer");
@@ -662,8 +661,7 @@ TEST_F(Scripts, OrderProcessorThresholdFromSettings) {
 
   for (const char* bad : {"-1", "lots", "1.5"}) {
     runtime other{sys, test_options()};
-    ASSERT_TRUE(other.add_lua(config_for("o", {{"approval_threshold_cents", bad}}),
-                              script_path("order_processor.lua")));
+    ASSERT_TRUE(other.add(lua_spec(config_for("o", {{"approval_threshold_cents", bad}}), script_path("order_processor.lua"))));
     auto started = other.start_all();
     ASSERT_FALSE(started) << bad;
     EXPECT_CONTAINS(describe(started.error()),

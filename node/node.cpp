@@ -1,0 +1,110 @@
+#include "node/node.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/io/middleman.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/runtime.hpp"
+#include "messages/errors.hpp"
+#include "messages/registration.hpp"
+#include "plugins/kinds/standard_kinds.hpp"
+#include "plugins/native/registry.hpp"
+
+namespace troupe {
+
+namespace {
+
+/// Troupe's types, the middleman, and the [node] scheduler settings.
+std::unique_ptr<caf::actor_system_config> system_config_for(const node_config& cfg) {
+  auto sys_cfg = std::make_unique<caf::actor_system_config>();
+  register_types(*sys_cfg);
+  sys_cfg->load<caf::io::middleman>();
+  if (cfg.scheduler_policy == "sharing")
+    sys_cfg->set("scheduler.policy", caf::atom("sharing"));
+  if (cfg.threads > 0)
+    sys_cfg->set("scheduler.max-threads", static_cast<std::size_t>(cfg.threads));
+  return sys_cfg;
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<node>> node::start(node_config config, node_options opts) {
+  std::unique_ptr<node> n{new node};
+  n->config_ = std::move(config);
+  if (auto err = n->assemble(std::move(opts)))
+    return err; // the destructor stops whatever started
+  return n;
+}
+
+caf::expected<std::unique_ptr<node>> node::start_file(const std::string& path,
+                                                      node_options opts) {
+  if (!opts.kinds)
+    opts.kinds = std::make_shared<const kind_registry>(standard_kinds());
+  auto cfg = load_node_config(path, *opts.kinds);
+  if (!cfg)
+    return std::move(cfg.error());
+  return start(std::move(*cfg), std::move(opts));
+}
+
+caf::error node::assemble(node_options opts) {
+  kinds_ = opts.kinds ? opts.kinds : std::make_shared<const kind_registry>(standard_kinds());
+  system_config_ = system_config_for(config_);
+  system_ = std::make_unique<caf::actor_system>(*system_config_);
+  runtime_options rt_opts;
+  rt_opts.manager.supervision = config_.supervision;
+  rt_opts.kinds = kinds_;
+  rt_opts.natives = std::move(opts.natives);
+  runtime_ = std::make_unique<troupe::runtime>(*system_, std::move(rt_opts));
+  for (const auto& spec : config_.plugins)
+    if (auto added = runtime_->add(spec); !added)
+      return std::move(added.error());
+  if (auto started = runtime_->start_all(); !started)
+    return std::move(started.error());
+  if (!config_.watch.directories.empty())
+    if (auto err = runtime_->watch(config_.watch))
+      return err;
+  if (opts.publish && config_.port != 0)
+    return publish();
+  return {};
+}
+
+caf::error node::publish() {
+  auto port = system_->middleman().publish(runtime_->manager(), config_.port,
+                                           config_.host.c_str(), true);
+  if (!port)
+    return make_error(errc::unavailable, "",
+                      "cannot publish on " + config_.host + ":" + std::to_string(config_.port)
+                        + ": " + system_->render(port.error()));
+  port_ = *port;
+  return {};
+}
+
+node::~node() {
+  if (runtime_) {
+    if (auto done = runtime_->shutdown_all(); !done)
+      spdlog::warn("node '{}': shutdown: {}", config_.name, describe(done.error()));
+    if (port_ != 0)
+      system_->middleman().unpublish(runtime_->manager(), port_);
+  }
+  runtime_.reset();
+  system_.reset(); // waits for every actor of the node to end
+}
+
+manager_actor node::manager() const {
+  return runtime_->manager();
+}
+
+std::vector<std::pair<std::string, caf::expected<plugin_metadata>>> node::reload_files() {
+  std::vector<std::pair<std::string, caf::expected<plugin_metadata>>> out;
+  for (const auto& spec : config_.plugins) {
+    auto kind = kinds_->find(spec.kind);
+    if (!kind || (*kind)->file_key.empty() || spec.key((*kind)->file_key).empty())
+      continue;
+    out.emplace_back(spec.config.id, runtime_->reload(spec.config.id));
+  }
+  return out;
+}
+
+} // namespace troupe

@@ -1,0 +1,176 @@
+// The node layer: a node assembled from a config file starts its plugins, publishes its manager
+// for remote clients, reloads file-made plugins, refuses what it cannot make, and stops and
+// unloads everything when destroyed.
+
+#include <atomic>
+#include <fstream>
+
+#include <caf/io/middleman.hpp>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "actor_fixture.hpp"
+#include "actors/runtime.hpp"
+#include "messages/msgpack_codec.hpp"
+#include "node/node.hpp"
+#include "plugins/kinds/standard_kinds.hpp"
+
+namespace troupe::test {
+namespace {
+
+/// Counts how often its unload hook ran.
+class counted_plugin final : public plugin {
+public:
+  explicit counted_plugin(std::shared_ptr<std::atomic<int>> unloads) : unloads_(std::move(unloads)) {}
+  plugin_metadata metadata() const override {
+    plugin_metadata m;
+    m.id = "counted";
+    m.name = "Counted";
+    m.version = "1.0.0";
+    return m;
+  }
+  caf::expected<payload> execute(plugin_context&, const payload& in) override { return in; }
+  caf::error unload(plugin_context&) override {
+    ++*unloads_;
+    return {};
+  }
+
+private:
+  std::shared_ptr<std::atomic<int>> unloads_;
+};
+
+/// A TCP port that was free a moment ago.
+std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class Node : public ::testing::Test {
+protected:
+  Node() {
+    opts.natives = example_natives();
+    opts.natives->add("counted", [u = unloads]() -> caf::expected<std::unique_ptr<plugin>> {
+      return std::unique_ptr<plugin>{new counted_plugin(u)};
+    });
+    std::ofstream{dir.file("shout.lua")} << "function execute(x) return string.upper(x) end\n";
+  }
+
+  caf::expected<node_config> config(const std::string& text) {
+    std::ofstream{dir.file("node.toml")} << text;
+    return load_node_config(dir.file("node.toml"), standard_kinds());
+  }
+
+  temp_dir dir;
+  std::shared_ptr<std::atomic<int>> unloads = std::make_shared<std::atomic<int>>(0);
+  node_options opts;
+};
+
+constexpr const char* two_plugins = R"(
+[[plugins]]
+id = "c"
+class = "counted"
+[[plugins]]
+id = "shout"
+script = "shout.lua"
+dependencies = ["c"]
+)";
+
+TEST_F(Node, StartsEveryPluginOfItsConfigAndUnloadsThemWhenDestroyed) {
+  auto cfg = config(two_plugins);
+  ASSERT_TRUE(cfg) << describe(cfg.error());
+  auto n = node::start(*cfg, opts);
+  ASSERT_TRUE(n) << describe(n.error());
+  auto out = (*n)->runtime().execute("shout", pack(std::string("hi")));
+  ASSERT_TRUE(out) << describe(out.error());
+  EXPECT_EQ(*unpack_as<std::string>(*out), "HI");
+  EXPECT_EQ((*n)->port(), 0); // node.port 0: not published
+  EXPECT_EQ(unloads->load(), 0);
+  n->reset();
+  EXPECT_EQ(unloads->load(), 1);
+}
+
+TEST_F(Node, StartFileReadsTheConfigFileWithTheKindsOfItsOptions) {
+  ASSERT_TRUE(config(two_plugins));
+  auto n = node::start_file(dir.file("node.toml"), opts);
+  ASSERT_TRUE(n) << describe(n.error());
+  EXPECT_EQ((*n)->config().plugins.size(), 2u);
+  EXPECT_TRUE((*n)->runtime().execute("c", pack(1)));
+}
+
+TEST_F(Node, APluginItCannotMakeFailsTheStartNamingThePluginFileAndLine) {
+  auto cfg = config("[[plugins]]\nid = \"c\"\nclass = \"counted\"\n[[plugins]]\nid = \"x\"\n"
+                    "class = \"no_such_class\"\n");
+  ASSERT_TRUE(cfg);
+  auto n = node::start(*cfg, opts);
+  ASSERT_FALSE(n);
+  EXPECT_EQ(code_name(n.error()), "not_found");
+  EXPECT_EQ(plugin_of(n.error()), "x");
+  EXPECT_NE(describe(n.error()).find("node.toml:4"), std::string::npos) << describe(n.error());
+  EXPECT_EQ(unloads->load(), 0); // nothing was started
+}
+
+TEST_F(Node, AFailedStartStopsAndUnloadsWhatHadStarted) {
+  std::ofstream{dir.file("z.lua")} << "function execute(x) return x +\nend\n";
+  auto cfg = config("[[plugins]]\nid = \"c\"\nclass = \"counted\"\n[[plugins]]\nid = \"z\"\n"
+                    "script = \"z.lua\"\ndependencies = [\"c\"]\n");
+  ASSERT_TRUE(cfg);
+  auto n = node::start(*cfg, opts);
+  ASSERT_FALSE(n);
+  EXPECT_EQ(code_name(n.error()), "load_failed");
+  EXPECT_EQ(plugin_of(n.error()), "z");
+  EXPECT_EQ(unloads->load(), 1);
+}
+
+TEST_F(Node, PublishesItsManagerOnTheConfiguredPortForRemoteClients) {
+  auto port = free_port();
+  auto cfg = config("[node]\nport = " + std::to_string(port) + "\n" + two_plugins);
+  ASSERT_TRUE(cfg);
+  auto n = node::start(*cfg, opts);
+  ASSERT_TRUE(n) << describe(n.error());
+  EXPECT_EQ((*n)->port(), port);
+  registered_config remote_cfg;
+  remote_cfg.load<caf::io::middleman>();
+  caf::actor_system remote{remote_cfg};
+  auto manager = remote.middleman().remote_actor<manager_actor>("127.0.0.1", port);
+  ASSERT_TRUE(manager) << remote.render(manager.error());
+  client api{remote, *manager, request_timeout};
+  auto out = api.execute("shout", pack(std::string("far")));
+  ASSERT_TRUE(out) << describe(out.error());
+  EXPECT_EQ(*unpack_as<std::string>(*out), "FAR");
+}
+
+TEST_F(Node, WithoutPublishingTheConfiguredPortStaysClosed) {
+  auto port = free_port();
+  auto cfg = config("[node]\nport = " + std::to_string(port) + "\n" + two_plugins);
+  ASSERT_TRUE(cfg);
+  opts.publish = false;
+  auto n = node::start(*cfg, opts);
+  ASSERT_TRUE(n) << describe(n.error());
+  EXPECT_EQ((*n)->port(), 0);
+}
+
+TEST_F(Node, ReloadFilesReloadsThePluginsMadeFromFilesOnly) {
+  auto cfg = config(two_plugins);
+  ASSERT_TRUE(cfg);
+  auto n = node::start(*cfg, opts);
+  ASSERT_TRUE(n) << describe(n.error());
+  std::ofstream{dir.file("shout.lua")} << "function execute(x) return string.lower(x) end\n";
+  auto answers = (*n)->reload_files();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].first, "shout");
+  EXPECT_TRUE(answers[0].second) << describe(answers[0].second.error());
+  auto out = (*n)->runtime().execute("shout", pack(std::string("Hi")));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*unpack_as<std::string>(*out), "hi");
+}
+
+} // namespace
+} // namespace troupe::test
