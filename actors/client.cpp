@@ -48,27 +48,37 @@ client::client(caf::actor_system& sys, manager_actor manager, std::chrono::milli
 
 client::~client() = default;
 
-template <class T, class... Ts>
-caf::expected<T> client::ask(const std::string& about, Ts&&... xs) {
-  if (!manager_)
-    return make_error(errc::unavailable, about, "no manager to ask");
+template <class T>
+caf::expected<T> client::await_answer(caf::scoped_actor& self, caf::message_id id,
+                                      const std::string& about, bool& timed_out) {
   caf::expected<T> result{caf::error{}};
-  bool timed_out = false;
-  auto self = pool_->take();
-  // No request timeout (each one wakes CAF's clock thread): the receive waits until the deadline.
-  auto handle = (*self)->request(manager_, caf::infinite, std::forward<Ts>(xs)...);
+  bool late = false;
   caf::blocking_actor::accept_one_cond rc;
-  (*self)->varargs_receive(
-    rc, handle.id(), [&](T& x) { result = std::move(x); },
+  self->varargs_receive(
+    rc, id, [&](T& x) { result = std::move(x); },
     [&](caf::error& err) {
       result = is_troupe_error(err) ? std::move(err)
                                     : make_error(errc::unavailable, about, describe(err));
     },
-    caf::after(timeout_) >> [&] { timed_out = true; });
-  if (timed_out)
+    caf::after(timeout_) >> [&] { late = true; });
+  timed_out = timed_out || late;
+  if (late)
     return make_error(errc::timeout, about,
                       "no answer within " + std::to_string(timeout_.count()) + " ms");
-  pool_->give_back(std::move(self));
+  return result;
+}
+
+template <class T, class... Ts>
+caf::expected<T> client::ask(const std::string& about, Ts&&... xs) {
+  if (!manager_)
+    return make_error(errc::unavailable, about, "no manager to ask");
+  auto self = pool_->take();
+  // No request timeout (each one wakes CAF's clock thread): the receive waits until the deadline.
+  auto handle = (*self)->request(manager_, caf::infinite, std::forward<Ts>(xs)...);
+  bool timed_out = false;
+  auto result = await_answer<T>(*self, handle.id(), about, timed_out);
+  if (!timed_out)
+    pool_->give_back(std::move(self));
   return result;
 }
 
@@ -119,6 +129,26 @@ caf::expected<std::vector<std::string>> client::shutdown_all() {
 caf::expected<plugin_metadata> client::register_plugin(plugin_config cfg, plugin_actor handle) {
   auto id = cfg.id;
   return ask<plugin_metadata>(id, register_atom::value, std::move(cfg), std::move(handle));
+}
+
+std::vector<caf::expected<plugin_metadata>>
+client::register_plugins(std::vector<std::pair<plugin_config, plugin_actor>> plugins) {
+  std::vector<caf::expected<plugin_metadata>> results;
+  if (!manager_) {
+    for (const auto& p : plugins)
+      results.emplace_back(make_error(errc::unavailable, p.first.id, "no manager to ask"));
+    return results;
+  }
+  auto self = pool_->take();
+  std::vector<caf::message_id> ids;
+  for (auto& [cfg, handle] : plugins)
+    ids.push_back((*self)->request(manager_, caf::infinite, register_atom::value, cfg, handle).id());
+  bool timed_out = false;
+  for (std::size_t i = 0; i < plugins.size(); ++i)
+    results.push_back(await_answer<plugin_metadata>(*self, ids[i], plugins[i].first.id, timed_out));
+  if (!timed_out)
+    pool_->give_back(std::move(self));
+  return results;
 }
 
 caf::expected<std::vector<plugin_info>> client::list() {

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/message_id.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include <caf/fwd.hpp>
 #include <caf/expected.hpp>
@@ -62,6 +64,12 @@ public:
   /// Registers an already spawned plugin actor (local or remote).
   caf::expected<plugin_metadata> register_plugin(plugin_config cfg, plugin_actor handle);
 
+  /// Registers many spawned plugin actors with their requests pipelined: one round of waiting
+  /// instead of one per plugin (thousands of plugins register in a fraction of the time). One
+  /// result per entry, in order; each as register_plugin would answer it.
+  std::vector<caf::expected<plugin_metadata>>
+  register_plugins(std::vector<std::pair<plugin_config, plugin_actor>> plugins);
+
   /// Reloads plugin `id`'s code (see manager_actor's reload); the new metadata, or why the old
   /// version still serves.
   caf::expected<plugin_metadata> reload(const std::string& id);
@@ -94,6 +102,12 @@ protected:
 private:
   template <class T, class... Ts>
   caf::expected<T> ask(const std::string& about, Ts&&... xs);
+
+  /// Waits (at most the client's timeout) for `self`'s answer `id`, about plugin `about`;
+  /// sets `timed_out` if the deadline passed (the actor must then be retired).
+  template <class T>
+  caf::expected<T> await_answer(caf::scoped_actor& self, caf::message_id id,
+                                const std::string& about, bool& timed_out);
 
   class blocking_pool;
 

@@ -98,7 +98,8 @@ caf::expected<plugin_metadata> runtime::add(plugin_config cfg, std::unique_ptr<p
   return md;
 }
 
-caf::expected<plugin_metadata> runtime::add(plugin_config cfg, const plugin_factory& factory) {
+caf::expected<runtime::spawned> runtime::spawn_supervised(plugin_config cfg,
+                                                         const plugin_factory& factory) {
   if (cfg.id.empty()) {
     auto probe = factory();
     if (!probe)
@@ -110,36 +111,85 @@ caf::expected<plugin_metadata> runtime::add(plugin_config cfg, const plugin_fact
   }
   if (!spawner_->add_factory(cfg.id, factory))
     return make_error(errc::already_exists, cfg.id, "a plugin with this id is registered already");
-  auto id = cfg.id;
   const auto* group = find_group(supervision_, cfg.group.empty() ? root_group : cfg.group);
-  auto host = spawner_->spawn(id, manager(), group ? group->checkpoint_every : 1);
+  auto host = spawner_->spawn(cfg.id, manager(), group ? group->checkpoint_every : 1);
   if (!host) {
-    spawner_->remove_factory(id);
+    spawner_->remove_factory(cfg.id);
     return std::move(host.error());
   }
-  auto md = register_plugin(std::move(cfg), *host);
-  if (!md) {
-    spawner_->remove_factory(id);
-    caf::anon_send_exit(*host, caf::exit_reason::user_shutdown);
-  }
-  return md;
+  return spawned{std::move(cfg), std::move(*host)};
 }
 
-caf::expected<plugin_metadata> runtime::add(const plugin_spec& spec) {
+caf::expected<plugin_metadata> runtime::settle(const spawned& s,
+                                               caf::expected<plugin_metadata> registered) {
+  if (!registered) {
+    spawner_->remove_factory(s.config.id);
+    caf::anon_send_exit(s.host, caf::exit_reason::user_shutdown);
+  }
+  return registered;
+}
+
+caf::expected<plugin_metadata> runtime::add(plugin_config cfg, const plugin_factory& factory) {
+  auto s = spawn_supervised(std::move(cfg), factory);
+  if (!s)
+    return std::move(s.error());
+  return settle(*s, register_plugin(s->config, s->host));
+}
+
+caf::expected<plugin_factory> runtime::factory_for(const plugin_spec& spec) {
   auto kind = kinds_->find(spec.kind);
   if (!kind)
     return make_error(errc::config_error, spec.config.id, detail_of(kind.error()));
-  auto factory = kinds_->make_factory(spec, kind_context{natives_});
+  return kinds_->make_factory(spec, kind_context{natives_});
+}
+
+void runtime::track_file(const plugin_spec& spec, const plugin_metadata& md) {
+  auto kind = kinds_->find(spec.kind);
+  if (!kind)
+    return;
+  auto file = (*kind)->file_key.empty() ? std::string{} : spec.key((*kind)->file_key);
+  if (!file.empty() && kinds_->watching(file) == *kind) {
+    watched_files_[canonical_path(file)] = md.id;
+    if (watcher_)
+      watcher_->track(file, md.id);
+  }
+}
+
+caf::expected<plugin_metadata> runtime::add(const plugin_spec& spec) {
+  auto factory = factory_for(spec);
   if (!factory)
     return std::move(factory.error());
   auto md = add(spec.config, *factory);
-  auto file = (*kind)->file_key.empty() ? std::string{} : spec.key((*kind)->file_key);
-  if (md && !file.empty() && kinds_->watching(file) == *kind) {
-    watched_files_[canonical_path(file)] = md->id;
-    if (watcher_)
-      watcher_->track(file, md->id);
-  }
+  if (md)
+    track_file(spec, *md);
   return md;
+}
+
+std::vector<caf::expected<plugin_metadata>> runtime::add_all(const std::vector<plugin_spec>& specs) {
+  std::vector<caf::expected<plugin_metadata>> results(specs.size(), caf::error{});
+  std::vector<spawned> ready;
+  std::vector<std::size_t> where; // index in specs of each ready plugin
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    auto factory = factory_for(specs[i]);
+    auto s = factory ? spawn_supervised(specs[i].config, *factory)
+                     : caf::expected<spawned>{std::move(factory.error())};
+    if (!s) {
+      results[i] = std::move(s.error());
+      continue;
+    }
+    ready.push_back(std::move(*s));
+    where.push_back(i);
+  }
+  std::vector<std::pair<plugin_config, plugin_actor>> batch;
+  for (const auto& s : ready)
+    batch.emplace_back(s.config, s.host);
+  auto registered = register_plugins(std::move(batch));
+  for (std::size_t k = 0; k < ready.size(); ++k) {
+    results[where[k]] = settle(ready[k], std::move(registered[k]));
+    if (results[where[k]])
+      track_file(specs[where[k]], *results[where[k]]);
+  }
+  return results;
 }
 
 caf::error runtime::watch(watch_options opts) {

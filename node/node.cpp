@@ -57,9 +57,9 @@ caf::error node::assemble(node_options opts) {
   rt_opts.kinds = kinds_;
   rt_opts.natives = std::move(opts.natives);
   runtime_ = std::make_unique<troupe::runtime>(*system_, std::move(rt_opts));
-  for (const auto& spec : config_.plugins)
-    if (auto added = runtime_->add(spec); !added)
-      return std::move(added.error());
+  for (auto& added : runtime_->add_all(config_.plugins))
+    if (!added)
+      return std::move(added.error()); // the destructor stops what was added
   if (auto started = runtime_->start_all(); !started)
     return std::move(started.error());
   if (!config_.watch.directories.empty())
