@@ -31,6 +31,17 @@ struct registered_config : caf::actor_system_config {
   registered_config() { register_types(*this); }
 };
 
+/// Asks `done` (a predicate that makes a blocking request/response, never sleeps) until it holds
+/// or request_timeout passed; whether it held.
+template <class Pred>
+bool eventually(Pred done) {
+  auto until = std::chrono::steady_clock::now() + request_timeout;
+  while (std::chrono::steady_clock::now() < until)
+    if (done())
+      return true;
+  return false;
+}
+
 /// A plugin_config with only the fields a test cares about.
 inline plugin_config config_for(std::string id, std::map<std::string, std::string> settings = {},
                                 std::vector<std::string> dependencies = {}) {

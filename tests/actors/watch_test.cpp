@@ -141,16 +141,6 @@ TEST_F(Watch, ScriptEditedAHundredTimesWhileAClientExecutesLosesNothing) {
   EXPECT_EQ(st->reloads, 100u);
 }
 
-/// Asks the manager (request/response, no sleeping) until `done` holds or 10 s passed.
-template <class Pred>
-bool eventually(Pred done) {
-  auto until = std::chrono::steady_clock::now() + request_timeout;
-  while (std::chrono::steady_clock::now() < until)
-    if (done())
-      return true;
-  return false;
-}
-
 TEST_F(Watch, NewScriptFileLoadsAndStartsANewPlugin) {
   start(reload_strategy::immediate);
   {

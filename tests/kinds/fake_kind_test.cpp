@@ -16,16 +16,6 @@
 namespace troupe::test {
 namespace {
 
-/// Polls `done` until it holds or request_timeout passes (each poll is a blocking request).
-template <class Pred>
-bool eventually(Pred done) {
-  auto until = std::chrono::steady_clock::now() + request_timeout;
-  while (std::chrono::steady_clock::now() < until)
-    if (done())
-      return true;
-  return false;
-}
-
 class FakeKind : public ::testing::Test {
 protected:
   /// A runtime over `kinds` (default: the standard kinds plus "fake").
