@@ -1,6 +1,6 @@
 // bench/throughput: pipelined execute throughput with 4 native echo plugins and 256 calls
 // outstanding, through the manager by id, against the same driver on 4 bare CAF echo actors
-// measured in the same run (the target is >= 0.7x). Usage: throughput [calls-per-round]
+// measured in the same run (the target is >= 0.7x). Usage: throughput [calls-per-round] [CAF options]
 
 #include <chrono>
 #include <cstdio>
@@ -79,6 +79,12 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   caf::actor_system_config cfg;
   register_types(cfg);
+  if (argc > 2) { // the rest are CAF options, e.g. --work-stealing.moderate-poll-attempts=0
+    if (auto err = cfg.parse(argc - 1, argv + 1)) {
+      std::fprintf(stderr, "throughput: %s\n", cfg.render(err).c_str());
+      return 2;
+    }
+  }
   caf::actor_system sys{cfg};
   runtime rt{sys};
   std::vector<std::string> ids;

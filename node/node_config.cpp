@@ -23,7 +23,7 @@ namespace {
 
 caf::error read_node_table(const std::string& origin, const toml::table& t, node_config& cfg) {
   static const std::set<std::string> known{"name", "log_level", "host", "port", "scheduler_policy",
-                                           "threads", "plugin_dirs"};
+                                           "threads", "plugin_dirs", "worker_idle"};
   for (const auto& [key, value] : t) {
     std::string k{key.str()};
     if (known.count(k) == 0)
@@ -51,6 +51,8 @@ caf::error read_node_table(const std::string& origin, const toml::table& t, node
         cfg.log_level = text;
       else if (k == "host")
         cfg.host = text;
+      else if (k == "worker_idle")
+        cfg.worker_idle = text;
       else
         cfg.scheduler_policy = text;
     }
@@ -60,6 +62,8 @@ caf::error read_node_table(const std::string& origin, const toml::table& t, node
     return bad(origin, t, "'node.log_level' must be one of trace, debug, info, warn, error, critical, off");
   if (cfg.scheduler_policy != "stealing" && cfg.scheduler_policy != "sharing")
     return bad(origin, t, "'node.scheduler_policy' must be \"stealing\" or \"sharing\"");
+  if (cfg.worker_idle != "wait" && cfg.worker_idle != "poll")
+    return bad(origin, t, "'node.worker_idle' must be \"wait\" or \"poll\"");
   return {};
 }
 

@@ -25,6 +25,11 @@ struct node_config {
   std::uint16_t port = 0;             ///< 0 (default): do not publish.
   std::string scheduler_policy = "stealing"; ///< CAF scheduler: "stealing" or "sharing".
   std::uint32_t threads = 0;          ///< Scheduler threads; 0 (default): one per core.
+  /// How an idle scheduler thread waits (work stealing only): "wait" (default) spins briefly,
+  /// then sleeps until a message wakes it; "poll" is CAF's own default, which first polls with
+  /// 50 us sleeps for about 25 ms, delaying messages from outside the scheduler (blocking calls,
+  /// the network) by up to 50 us each.
+  std::string worker_idle = "wait";
   std::vector<std::string> plugin_dirs; ///< Extra directories searched for libraries.
   std::vector<plugin_spec> plugins;   ///< Every [[plugins]] entry, checked by its kind.
   supervision_config supervision;     ///< The [[groups]] entries (supervisors).

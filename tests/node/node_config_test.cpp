@@ -75,5 +75,19 @@ TEST(NodeConfigGroups, BadValuesAndUnknownKeysNameTheFileAndLine) {
   expect_refused("parent = 3", "'parent' in [[groups]] must be a string");
 }
 
+TEST(NodeConfigNode, WorkerIdleDefaultsToWaitAndTakesPoll) {
+  auto plain = parse_node_config("[node]\nname = \"n\"\n", "n.toml", standard_kinds());
+  ASSERT_TRUE(plain) << describe(plain.error());
+  EXPECT_EQ(plain->worker_idle, "wait");
+  auto polling = parse_node_config("[node]\nworker_idle = \"poll\"\n", "n.toml", standard_kinds());
+  ASSERT_TRUE(polling) << describe(polling.error());
+  EXPECT_EQ(polling->worker_idle, "poll");
+  auto bad = parse_node_config("[node]\nworker_idle = \"nap\"\n", "n.toml", standard_kinds());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(describe(bad.error()).find("'node.worker_idle' must be \"wait\" or \"poll\""),
+            std::string::npos)
+    << describe(bad.error());
+}
+
 } // namespace
 } // namespace troupe::test
