@@ -70,6 +70,9 @@ caf::expected<std::unique_ptr<session>> session::remote(const std::string& host,
   s->config_ = std::make_unique<caf::actor_system_config>();
   register_types(*s->config_);
   s->config_->load<caf::io::middleman>();
+  // As a node's default worker_idle = "wait": answers arriving from the network are not held up
+  // by idle workers polling with 50 us sleeps (docs/performance.md).
+  s->config_->set("work-stealing.moderate-poll-attempts", std::size_t{0});
   s->system_ = std::make_unique<caf::actor_system>(*s->config_);
   auto manager = s->system_->middleman().remote_actor<manager_actor>(host, port);
   if (!manager)
