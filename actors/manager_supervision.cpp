@@ -14,10 +14,6 @@ bool normal_exit(const caf::error& reason) {
   return !reason || reason == caf::exit_reason::normal || reason == caf::exit_reason::user_shutdown;
 }
 
-std::string ms_text(std::chrono::nanoseconds d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
-}
-
 /// The lifecycle steps that bring a fresh (Unloaded) actor back to `reached`.
 std::vector<lifecycle_op> steps_back_to(lifecycle_position reached) {
   std::vector<lifecycle_op> steps;
@@ -34,6 +30,10 @@ std::vector<lifecycle_op> steps_back_to(lifecycle_position reached) {
 }
 
 } // namespace
+
+std::string ms_text(std::chrono::nanoseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
+}
 
 void manager_impl::on_exit() {
   for (auto& [id, e] : entries_) {
@@ -298,132 +298,8 @@ void manager_impl::expire_held(const entry_ptr& e, caf::actor_clock::time_point 
   }
 }
 
-void manager_impl::on_tick() {
-  auto now = clock().now();
-  std::vector<std::string> due_groups;
-  auto due = [&](const std::string& group) {
-    if (std::find(due_groups.begin(), due_groups.end(), group) != due_groups.end())
-      return true;
-    const auto& interval = find_group(opts_.supervision, group)->health.interval;
-    auto last = last_health_.find(group);
-    if (interval.count() <= 0 || (last != last_health_.end() && now - last->second < interval))
-      return false;
-    due_groups.push_back(group);
-    return true;
-  };
-  std::vector<entry_ptr> all;
-  for (const auto& [id, e] : entries_)
-    all.push_back(e);
-  for (const auto& e : all) {
-    if (e->status == entry_status::restarting) {
-      expire_held(e, now);
-      if (e->handle && now - e->bring_up_since >= opts_.lifecycle_timeout)
-        on_crash(e, "restart did not finish within " + ms_text(opts_.lifecycle_timeout), true,
-                 true);
-    }
-    if (e->status != entry_status::up || !e->handle)
-      continue;
-    check_watchdog(e, now);
-    if (e->status == entry_status::up && due(group_of(e->config.id).name))
-      check_health(e);
-  }
-  for (const auto& g : due_groups)
-    last_health_[g] = now;
-  delayed_send(this, tick_interval_, tick_atom::value);
-}
-
-void manager_impl::check_watchdog(const entry_ptr& e, caf::actor_clock::time_point now) {
-  auto limit = group_of(e->config.id).watchdog;
-  if (limit.count() <= 0)
-    return;
-  if (e->in_flight.empty())
-    return;
-  if (now - e->last_progress >= limit)
-    on_crash(e, "watchdog: no answer for " + ms_text(now - e->last_progress) + " with "
-                  + std::to_string(e->in_flight.size()) + " call(s) in flight (limit "
-                  + ms_text(limit) + ")",
-             true, true);
-}
-
-void manager_impl::check_health(const entry_ptr& e) {
-  auto code = e->reached.code;
-  if (e->health_pending
-      || (code != state_code::loaded && code != state_code::running && code != state_code::paused))
-    return;
-  e->health_pending = true;
-  auto handle = e->handle;
-  auto timeout = group_of(e->config.id).health.interval;
-  request(handle, timeout, health_atom::value).then(
-    [this, e, handle](plugin_health& h) { on_health_answer(e, handle, h.healthy, h.detail); },
-    [this, e, handle](caf::error& err) {
-      if (err == caf::sec::request_receiver_down)
-        return; // the actor died: its down message deals with that
-      on_health_answer(e, handle, false, "no answer to the health check: " + describe(err));
-    });
-}
-
-void manager_impl::on_health_answer(const entry_ptr& e, const plugin_actor& handle, bool healthy,
-                                    const std::string& detail) {
-  if (e->handle != handle || e->status != entry_status::up)
-    return;
-  e->health_pending = false;
-  const auto& id = e->config.id;
-  if (healthy) {
-    e->health_failures = 0;
-    if (!e->healthy) {
-      e->healthy = true;
-      emit(event_kind::health_changed, id, "healthy" + (detail.empty() ? "" : ": " + detail));
-    }
-    return;
-  }
-  ++e->health_failures;
-  if (e->healthy) {
-    e->healthy = false;
-    emit(event_kind::health_changed, id, "unhealthy: " + detail);
-  }
-  auto limit = group_of(id).health.failures;
-  if (e->health_failures >= limit)
-    on_crash(e, "health check failed " + std::to_string(limit) + " times in a row: " + detail,
-             true, true);
-}
-
 const group_spec& manager_impl::group_of(const std::string& id) const {
   return tree_.group_of(id);
-}
-
-void manager_impl::emit(event_kind kind, const std::string& plugin, std::string detail,
-                        std::string group, std::size_t attempt, std::chrono::nanoseconds delay) {
-  runtime_event ev;
-  ev.kind = kind;
-  ev.plugin = plugin;
-  ev.group = group.empty() && !plugin.empty() ? group_of(plugin).name : std::move(group);
-  ev.detail = std::move(detail);
-  ev.attempt = static_cast<std::uint32_t>(attempt);
-  ev.delay_ms = std::chrono::duration_cast<std::chrono::milliseconds>(delay).count();
-  ev.time_ms = now_ms();
-  auto level = spdlog::level::info;
-  switch (kind) {
-    case event_kind::escalated:
-    case event_kind::gave_up:
-    case event_kind::crashed:
-    case event_kind::restart_failed:
-      level = spdlog::level::warn;
-      break;
-    default:
-      break;
-  }
-  if (spdlog::should_log(level))
-    spdlog::log(level, "event: {}", describe(ev));
-  for (const auto& s : subscribers_)
-    anon_send(s, event_atom::value, ev);
-}
-
-bool manager_impl::subscribe(caf::actor who) {
-  if (!who)
-    return false;
-  monitor(who);
-  subscribers_.push_back(std::move(who));
-  return true;
 }
 
 } // namespace troupe::detail

@@ -1,0 +1,101 @@
+// The manager's tick: held requests' deadlines, the watchdog (a plugin with calls in flight that
+// answers none of them for `watchdog` is hanging: a crash) and periodic health checks
+// (`health.failures` unhealthy or unanswered checks in a row: a crash).
+
+#include <spdlog/spdlog.h>
+
+#include "actors/manager_impl.hpp"
+#include "messages/errors.hpp"
+
+namespace troupe::detail {
+
+void manager_impl::on_tick() {
+  auto now = clock().now();
+  std::vector<std::string> due_groups;
+  auto due = [&](const std::string& group) {
+    if (std::find(due_groups.begin(), due_groups.end(), group) != due_groups.end())
+      return true;
+    const auto& interval = find_group(opts_.supervision, group)->health.interval;
+    auto last = last_health_.find(group);
+    if (interval.count() <= 0 || (last != last_health_.end() && now - last->second < interval))
+      return false;
+    due_groups.push_back(group);
+    return true;
+  };
+  std::vector<entry_ptr> all;
+  for (const auto& [id, e] : entries_)
+    all.push_back(e);
+  for (const auto& e : all) {
+    if (e->status == entry_status::restarting) {
+      expire_held(e, now);
+      if (e->handle && now - e->bring_up_since >= opts_.lifecycle_timeout)
+        on_crash(e, "restart did not finish within " + ms_text(opts_.lifecycle_timeout), true,
+                 true);
+    }
+    if (e->status != entry_status::up || !e->handle)
+      continue;
+    check_watchdog(e, now);
+    if (e->status == entry_status::up && due(group_of(e->config.id).name))
+      check_health(e);
+  }
+  for (const auto& g : due_groups)
+    last_health_[g] = now;
+  delayed_send(this, tick_interval_, tick_atom::value);
+}
+
+void manager_impl::check_watchdog(const entry_ptr& e, caf::actor_clock::time_point now) {
+  auto limit = group_of(e->config.id).watchdog;
+  if (limit.count() <= 0)
+    return;
+  if (e->in_flight.empty())
+    return;
+  if (now - e->last_progress >= limit)
+    on_crash(e, "watchdog: no answer for " + ms_text(now - e->last_progress) + " with "
+                  + std::to_string(e->in_flight.size()) + " call(s) in flight (limit "
+                  + ms_text(limit) + ")",
+             true, true);
+}
+
+void manager_impl::check_health(const entry_ptr& e) {
+  auto code = e->reached.code;
+  if (e->health_pending
+      || (code != state_code::loaded && code != state_code::running && code != state_code::paused))
+    return;
+  e->health_pending = true;
+  auto handle = e->handle;
+  auto timeout = group_of(e->config.id).health.interval;
+  request(handle, timeout, health_atom::value).then(
+    [this, e, handle](plugin_health& h) { on_health_answer(e, handle, h.healthy, h.detail); },
+    [this, e, handle](caf::error& err) {
+      if (err == caf::sec::request_receiver_down)
+        return; // the actor died: its down message deals with that
+      on_health_answer(e, handle, false, "no answer to the health check: " + describe(err));
+    });
+}
+
+void manager_impl::on_health_answer(const entry_ptr& e, const plugin_actor& handle, bool healthy,
+                                    const std::string& detail) {
+  if (e->handle != handle || e->status != entry_status::up)
+    return;
+  e->health_pending = false;
+  const auto& id = e->config.id;
+  if (healthy) {
+    e->health_failures = 0;
+    if (!e->healthy) {
+      e->healthy = true;
+      emit(event_kind::health_changed, id, "healthy" + (detail.empty() ? "" : ": " + detail));
+    }
+    return;
+  }
+  ++e->health_failures;
+  if (e->healthy) {
+    e->healthy = false;
+    emit(event_kind::health_changed, id, "unhealthy: " + detail);
+  }
+  auto limit = group_of(id).health.failures;
+  if (e->health_failures >= limit)
+    on_crash(e, "health check failed " + std::to_string(limit) + " times in a row: " + detail,
+             true, true);
+}
+
+} // namespace troupe::detail
