@@ -87,6 +87,13 @@ header read_header(const byte* p, const byte* end) {
 const byte* skip(const byte* p, const byte* end, std::size_t depth) {
   if (p >= end)
     return nullptr;
+  byte b = *p;
+  if (b <= 0x7f || b >= 0xe0) // fixints: the common scalars, one byte
+    return p + 1;
+  if (b >= 0xa0 && b <= 0xbf) { // fixstr: the common map keys
+    auto n = static_cast<std::size_t>(b & 0x1f);
+    return n < static_cast<std::size_t>(end - p) ? p + 1 + n : nullptr;
+  }
   header h = read_header(p, end);
   if (h.kind == header::invalid)
     return nullptr;
