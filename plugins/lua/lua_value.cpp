@@ -123,19 +123,20 @@ public:
     out_.bytes.reserve(256); // one allocation for most results
   }
 
-  caf::error encode(int idx, const path_step* path, std::size_t depth) {
+  /// Packs the value at idx; false (see take_error) if it has no msgpack form.
+  bool encode(int idx, const path_step* path, std::size_t depth) {
     idx = lua_absindex(L_, idx);
     switch (lua_type(L_, idx)) {
-      case LUA_TNIL: packer_.pack_nil(); return {};
+      case LUA_TNIL: packer_.pack_nil(); return true;
       case LUA_TBOOLEAN:
         lua_toboolean(L_, idx) ? packer_.pack_true() : packer_.pack_false();
-        return {};
+        return true;
       case LUA_TNUMBER:
         if (lua_isinteger(L_, idx))
           packer_.pack_int64(lua_tointeger(L_, idx));
         else
           pack_float64(lua_tonumber(L_, idx));
-        return {};
+        return true;
       case LUA_TSTRING: {
         std::size_t n = 0;
         const char* s = lua_tolstring(L_, idx, &n);
@@ -146,7 +147,7 @@ public:
           packer_.pack_bin(static_cast<std::uint32_t>(n));
           packer_.pack_bin_body(s, static_cast<std::uint32_t>(n));
         }
-        return {};
+        return true;
       }
       case LUA_TTABLE: return encode_table(idx, path, depth);
       default:
@@ -155,6 +156,9 @@ public:
   }
 
   payload result() { return std::move(out_); }
+
+  /// Why encode answered false.
+  caf::error take_error() { return std::move(error_); }
 
 private:
   /// Writes a float64 as such: msgpack-c's pack_double turns integral doubles into integers,
@@ -177,13 +181,15 @@ private:
   }
 
   /// A table shared many times over can encode to exponentially many bytes.
-  caf::error too_large(const path_step* path) {
+  bool too_large(const path_step* path) {
     return fail(path, "the encoded value is larger than "
                         + std::to_string(max_encoded_bytes >> 20) + " MiB");
   }
 
-  caf::error fail(const path_step* path, const std::string& what) {
-    return make_error(errc::bad_input, plugin_, render(path) + ": " + what);
+  /// Records the failure (the error names where the value sits) and answers false.
+  bool fail(const path_step* path, const std::string& what) {
+    error_ = make_error(errc::bad_input, plugin_, render(path) + ": " + what);
+    return false;
   }
 
   /// The number of entries if the table is a sequence 1..n with no other keys, else -1.
@@ -205,7 +211,7 @@ private:
     return max_key;
   }
 
-  caf::error encode_table(int idx, const path_step* path, std::size_t depth) {
+  bool encode_table(int idx, const path_step* path, std::size_t depth) {
     if (depth >= max_payload_depth)
       return fail(path, "nests deeper than " + std::to_string(max_payload_depth) + " levels");
     const void* id = lua_topointer(L_, idx);
@@ -220,39 +226,39 @@ private:
     open_tables_[open_count_++] = id; // depth < max_payload_depth: there is room
     std::size_t entries = 0;
     auto length = sequence_length(idx, entries);
-    caf::error err;
+    bool ok = true;
     if (length > 0) {
       packer_.pack_array(static_cast<std::uint32_t>(length));
-      for (lua_Integer i = 1; i <= length && !err; ++i) {
+      for (lua_Integer i = 1; i <= length && ok; ++i) {
         if (out_.bytes.size() > max_encoded_bytes) {
           --open_count_;
           return too_large(path);
         }
         lua_rawgeti(L_, idx, i);
         path_step here{path, i, 0};
-        err = encode(-1, &here, depth + 1);
+        ok = encode(-1, &here, depth + 1);
         lua_pop(L_, 1);
       }
     } else {
       packer_.pack_map(static_cast<std::uint32_t>(entries));
       lua_pushnil(L_);
-      while (!err && lua_next(L_, idx) != 0) {
+      while (ok && lua_next(L_, idx) != 0) {
         if (out_.bytes.size() > max_encoded_bytes) {
           lua_pop(L_, 2);
           --open_count_;
           return too_large(path);
         }
         path_step here{path, 0, lua_absindex(L_, -2)};
-        err = encode(-2, &here, depth + 1);
-        if (!err)
-          err = encode(-1, &here, depth + 1);
+        ok = encode(-2, &here, depth + 1);
+        if (ok)
+          ok = encode(-1, &here, depth + 1);
         lua_pop(L_, 1);
       }
-      if (err)
+      if (!ok)
         lua_pop(L_, 1); // the key lua_next left when the loop stopped early
     }
     --open_count_;
-    return err;
+    return ok;
   }
 
   /// A key as it appears in an error path; never converts the key in place.
@@ -276,6 +282,7 @@ private:
   std::array<const void*, max_payload_depth> open_tables_{};
   std::size_t open_count_ = 0;
   std::size_t tables_seen_ = 0;
+  caf::error error_; ///< set by fail: the internal steps answer bool, not an error per value
 };
 
 } // namespace
@@ -305,8 +312,8 @@ caf::error push_payload(lua_State* L, const payload& in, const std::string& plug
 
 caf::expected<payload> encode_value(lua_State* L, int idx, const std::string& plugin) {
   encoder enc{L, plugin};
-  if (auto err = enc.encode(idx, nullptr, 0))
-    return err;
+  if (!enc.encode(idx, nullptr, 0))
+    return enc.take_error();
   return enc.result();
 }
 

@@ -154,11 +154,22 @@ void push_scalar(lua_State* L, byte b, const byte* body) {
 
 const byte* push_value(lua_State* L, const byte* p, const byte* end);
 
+/// True if the key just pushed (its first byte `b`) cannot be a Lua table key: nil or NaN.
+/// Strings, the usual keys, are never looked at.
+bool bad_key(lua_State* L, byte b) {
+  if (b >= 0xa0 && b <= 0xbf)
+    return false;
+  int type = lua_type(L, -1);
+  return type == LUA_TNIL || (type == LUA_TNUMBER && lua_tonumber(L, -1) != lua_tonumber(L, -1));
+}
+
 const byte* push_map(lua_State* L, const byte* p, const byte* end, std::uint64_t pairs) {
+  luaL_checkstack(L, 3, "payload nests too deeply"); // the table, a key and a value
   lua_createtable(L, 0, static_cast<int>(pairs));
   for (std::uint64_t i = 0; i < pairs; ++i) {
+    byte key = *p;
     p = push_value(L, p, end);
-    if (lua_isnil(L, -1) || (lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) != lua_tonumber(L, -1)))
+    if (bad_key(L, key))
       luaL_error(L, "payload has a map key (nil or NaN) that Lua tables cannot hold");
     p = push_value(L, p, end);
     lua_rawset(L, -3);
@@ -166,9 +177,9 @@ const byte* push_map(lua_State* L, const byte* p, const byte* end, std::uint64_t
   return p;
 }
 
-/// Pushes the checked value at p; answers its end. Raises like push_msgpack.
+/// Pushes the checked value at p; answers its end. Raises like push_msgpack. REQUIRES: one free
+/// stack slot (a container checks for its own and its items': LUA_MINSTACK covers the top).
 const byte* push_value(lua_State* L, const byte* p, const byte* end) {
-  luaL_checkstack(L, 3, "payload nests too deeply");
   byte b = *p;
   if (b >= 0xa0 && b <= 0xbf) { // fixstr: the common case for map keys
     std::size_t n = b & 0x1f;
@@ -184,6 +195,7 @@ const byte* push_value(lua_State* L, const byte* p, const byte* end) {
       return body + h.length;
     case header::map: return push_map(L, body, end, h.count);
     case header::array:
+      luaL_checkstack(L, 3, "payload nests too deeply");
       lua_createtable(L, static_cast<int>(h.count), 0);
       for (std::uint64_t i = 0; i < h.count; ++i) {
         body = push_value(L, body, end);
