@@ -1,10 +1,15 @@
 // bench/lua_bench: Lua runtime plugins measured against floors taken in the same run.
 //   1. execute round trip through a Lua plugin's actor vs (bare CAF round trip + bare lua_pcall
-//      of the same function in a plain state); target <= 1.5x
+//      of the same function in a plain state); target <= 1.3x
 //   2. a rule evaluation of scripts/rule_engine.lua through its actor (round trip, and the time
 //      inside the actor from the plugin's stats)
-//   3. json_parse of a 1 KB document inside a Lua plugin (target <= 5 us)
-// Usage: lua_bench [calls]   (see docs/performance.md)
+//   3. json_parse of a 1 KB document inside a Lua plugin (target <= 5 us) vs RapidJSON's own
+//      DOM parse of the same text
+//   4. the rule evaluation again, straight through lua_plugin::begin_call in a tight loop (no
+//      actor: the part of the host's stats mean that is the plugin's)
+// Usage: lua_bench [calls]          (see docs/performance.md)
+//        lua_bench --direct [calls] (part 4 alone, in a loop to profile with perf record)
+//        lua_bench --json [calls]   (json_parse alone, without the actor, to profile)
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +23,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <lua.hpp>
+#include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/plugin_host.hpp"
@@ -26,6 +32,7 @@
 #include "messages/json_codec.hpp"
 #include "messages/msgpack_codec.hpp"
 #include "messages/registration.hpp"
+#include "plugins/api/plugin_context.hpp"
 #include "plugins/lua/lua_plugin.hpp"
 
 namespace {
@@ -116,7 +123,7 @@ void roundtrip(caf::actor_system& sys, std::size_t calls) {
   std::printf("bare lua_pcall of execute:      %8.1f ns\n", p);
   std::printf("floor (sum):                    %8.1f ns\n", c + p);
   std::printf("Lua plugin round trip:          %8.1f ns\n", l);
-  std::printf("ratio plugin / floor:           %8.2fx (target <= 1.50x)\n", l / (c + p));
+  std::printf("ratio plugin / floor:           %8.2fx (target <= 1.30x)\n", l / (c + p));
   caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(floor, caf::exit_reason::user_shutdown);
 }
@@ -129,10 +136,36 @@ double stats_mean_us(caf::actor_system& sys, const troupe::plugin_actor& host) {
   return mean;
 }
 
+const char* const facts_json =
+  R"({"customer": {"tier": "gold", "country": "DE", "age": 41}, "order": {"total": 1250, "items": 3}})";
+
+/// Mean ns of a rule evaluation through lua_plugin::begin_call with no actor around it (7
+/// rounds, median), or -1 without scripts/rule_engine.lua.
+double direct_rules_ns(std::size_t calls) {
+  if (!std::ifstream(TROUPE_SCRIPTS_DIR "/rule_engine.lua"))
+    return -1;
+  troupe::lua::lua_plugin plugin{{TROUPE_SCRIPTS_DIR "/rule_engine.lua", {}}};
+  troupe::plugin_context ctx{troupe::plugin_config{"rules", {}, {}},
+                             std::make_shared<troupe::shared_state>()};
+  if (auto err = plugin.load(ctx); err || (err = plugin.init(ctx)) || (err = plugin.start(ctx)))
+    die("rules: " + troupe::describe(err));
+  troupe::invocation inv{troupe::invocation::kind::execute, {},
+                         *troupe::payload_from_json_text(facts_json)};
+  std::vector<double> ns;
+  for (int round = 0; round < 7; ++round) {
+    auto started = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < calls; ++i)
+      if (auto step = plugin.begin_call(ctx, inv); !step.result)
+        die("rules: " + troupe::describe(step.result.error()));
+    auto elapsed = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started);
+    ns.push_back(elapsed.count() / static_cast<double>(calls));
+  }
+  return median(ns);
+}
+
 void rules(caf::actor_system& sys, std::size_t calls) {
   using namespace troupe::bench;
-  auto facts = troupe::payload_from_json_text(
-    R"({"customer": {"tier": "gold", "country": "DE", "age": 41}, "order": {"total": 1250, "items": 3}})");
+  auto facts = troupe::payload_from_json_text(facts_json);
   if (!facts)
     die("facts");
   if (!std::ifstream(TROUPE_SCRIPTS_DIR "/rule_engine.lua")) {
@@ -155,18 +188,21 @@ void rules(caf::actor_system& sys, std::size_t calls) {
   std::printf("round trip through the actor:   %8.1f ns\n", median(rt));
   std::printf("inside the actor (stats mean):  %8.1f ns (target <= 1000 ns)\n",
               stats_mean_us(sys, host) * 1000.0);
+  std::printf("begin_call without the actor:   %8.1f ns\n", direct_rules_ns(calls));
   caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
 }
 
-void json_parse(caf::actor_system& sys) {
-  // A 1 KB document: an array of small records, as an agent's tool result might be.
+/// A 1 KB document: an array of small records, as an agent's tool result might be.
+std::string json_document() {
   std::string doc = "{\"items\":[";
   for (int i = 0; doc.size() < 1000; ++i)
     doc += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i)
            + ",\"name\":\"item " + std::to_string(i) + "\",\"price\":" + std::to_string(i * 1.25)
            + ",\"ok\":true}";
-  doc += "]}";
-  const char* script = R"(
+  return doc + "]}";
+}
+
+const char* const json_script = R"(
 function execute(input) return 0 end
 function parse_many(text, n)
   local started = now()  -- wall-clock ms; os.clock would count every thread of the process
@@ -174,6 +210,40 @@ function parse_many(text, n)
   return (now() - started) / n * 1e6
 end
 )";
+
+/// The floor for json_parse: RapidJSON's own DOM parse of the same text (no Lua), mean ns.
+double rapidjson_dom_ns(const std::string& doc, std::size_t n) {
+  auto started = std::chrono::steady_clock::now();
+  std::size_t members = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseFullPrecisionFlag>(doc.data(), doc.size());
+    members += d.MemberCount();
+  }
+  auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started);
+  if (members == 42)
+    std::puts("");
+  return ns.count() / static_cast<double>(n);
+}
+
+/// json_parse straight through lua_plugin (no actor): `calls` parses in one function call.
+void direct_json(std::size_t calls) {
+  troupe::lua::lua_plugin plugin{{"json.lua", json_script}};
+  troupe::plugin_context ctx{troupe::plugin_config{"json", {}, {}},
+                             std::make_shared<troupe::shared_state>()};
+  if (auto err = plugin.load(ctx); err || (err = plugin.init(ctx)) || (err = plugin.start(ctx)))
+    die("json: " + troupe::describe(err));
+  troupe::invocation inv{troupe::invocation::kind::function, "parse_many",
+                         troupe::pack(std::make_tuple(json_document(), calls))};
+  auto step = plugin.begin_call(ctx, inv);
+  if (!step.result)
+    die("json: " + troupe::describe(step.result.error()));
+  std::printf("json_parse without the actor:   %8.1f ns\n", *troupe::unpack_as<double>(*step.result));
+}
+
+void json_parse(caf::actor_system& sys) {
+  auto doc = json_document();
+  const char* script = json_script;
   auto host = start_lua(sys, "json", {"json.lua", script});
   caf::scoped_actor self{sys};
   std::vector<double> ns;
@@ -183,15 +253,31 @@ end
       .receive([&](troupe::payload& out) { ns.push_back(*troupe::unpack_as<double>(out)); },
                [](caf::error& err) { die("json: " + troupe::describe(err)); });
   std::printf("== json_parse inside a Lua plugin\ndocument: %zu bytes\n", doc.size());
+  std::vector<double> floor;
+  for (int round = 0; round < 5; ++round)
+    floor.push_back(rapidjson_dom_ns(doc, 20000));
+  std::printf("RapidJSON DOM parse (floor):    %8.1f ns\n", median(floor));
   std::printf("json_parse:                     %8.1f ns (target <= 5000 ns)\n", median(ns));
+  std::printf("ratio json_parse / floor:       %8.2fx\n", median(ns) / median(floor));
   caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  std::size_t calls = argc > 1 ? std::stoul(argv[1]) : 200000;
+  std::string mode = argc > 1 && argv[1][0] == '-' ? argv[1] : "";
+  bool direct = mode == "--direct";
+  int first = mode.empty() ? 1 : 2;
+  std::size_t calls = argc > first ? std::stoul(argv[first]) : 200000;
   spdlog::set_level(spdlog::level::warn);
+  if (direct) {
+    std::printf("begin_call without the actor:   %8.1f ns\n", direct_rules_ns(calls));
+    return 0;
+  }
+  if (mode == "--json") {
+    direct_json(calls);
+    return 0;
+  }
   caf::actor_system_config cfg;
   troupe::register_types(cfg);
   caf::actor_system sys{cfg};

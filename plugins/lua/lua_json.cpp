@@ -49,7 +49,7 @@ public:
   bool StartObject() { return open(false); }
   bool StartArray() { return open(true); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
-    luaL_checkstack(L_, 2, "json_parse");
+    reserve();
     lua_pushlstring(L_, s, n);
     return true;
   }
@@ -68,9 +68,19 @@ private:
     lua_Integer stored = 0;  ///< array items already in the table
   };
 
+  /// Makes room for one more value. The stack is grown 64 slots at a time; room_ counts down
+  /// with every value left on it (pops only add room), so this asks Lua rarely.
+  void reserve() {
+    if (room_ < 4) {
+      luaL_checkstack(L_, 64, "json_parse");
+      room_ = 64;
+    }
+    --room_;
+  }
+
   template <class Push>
   bool put(Push push) {
-    luaL_checkstack(L_, 3, "json_parse");
+    reserve();
     push();
     added();
     return true;
@@ -101,8 +111,17 @@ private:
       lua_insert(L_, f.base);
       ++f.base;
       f.has_table = true;
+      --room_; // the table stays on the stack
     }
     int table = f.base - 1;
+    if (f.array && f.stored == 0) {
+      // The table was just made with room for exactly these items: set them from the top down,
+      // each rawseti popping its value (the array part does not care about the order).
+      for (int i = waiting; i >= 1; --i)
+        lua_rawseti(L_, table, i);
+      f.stored = waiting;
+      return;
+    }
     if (f.array) {
       for (int i = 0; i < waiting; ++i) {
         lua_pushvalue(L_, f.base + i);
@@ -136,6 +155,7 @@ private:
 
   lua_State* L_;
   std::vector<frame> frames_;
+  int room_ = 0; ///< free stack slots known to be there (see reserve)
   bool too_deep_ = false;
 };
 

@@ -1,5 +1,6 @@
 #include "plugins/lua/lua_value.hpp"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -10,6 +11,7 @@
 #include "messages/errors.hpp"
 #include "messages/msgpack_codec.hpp"
 #include "messages/utf8.hpp"
+#include "plugins/lua/msgpack_reader.hpp"
 
 namespace troupe::lua {
 
@@ -60,24 +62,24 @@ void push_object(lua_State* L, const msgpack::object& o) {
 }
 
 int push_trampoline(lua_State* L) {
-  const auto* o = static_cast<const msgpack::object*>(lua_touserdata(L, 1));
-  push_object(L, *o);
+  const auto* p = static_cast<const prepared_payload*>(lua_touserdata(L, 1));
+  push_prepared(L, *p);
   return 1;
 }
 
-
-/// Runs a trampoline over the decoded `in`; answers how many values it left on the stack.
-/// Decoding reuses one zone per thread and references the payload's bytes instead of copying.
+/// Runs a trampoline over the prepared `in`; answers how many values it left on the stack.
+/// Decoding reads the payload's bytes in place (msgpack-c's tree, in a zone reused per thread,
+/// only for what the direct reader hands on).
 caf::expected<int> push_decoded(lua_State* L, const payload& in, const std::string& plugin,
                                 lua_CFunction trampoline, int nresults) {
   thread_local msgpack::zone zone;
   zone_clearer reset{zone};
-  auto object = unpack_in(zone, in, plugin, true);
-  if (!object)
-    return std::move(object.error());
+  auto prepared = prepare_payload(zone, in, plugin);
+  if (!prepared)
+    return std::move(prepared.error());
   int base = lua_gettop(L);
   lua_pushcfunction(L, trampoline);
-  lua_pushlightuserdata(L, &*object);
+  lua_pushlightuserdata(L, &*prepared);
   if (lua_pcall(L, 1, nresults, 0) != LUA_OK) {
     std::string message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "unknown Lua error";
     lua_pop(L, 1);
@@ -90,12 +92,14 @@ caf::expected<int> push_decoded(lua_State* L, const payload& in, const std::stri
 
 // -- Lua -> msgpack ------------------------------------------------------------------------------
 
-/// msgpack-c's packer writes into the payload's own vector: no intermediate buffer.
+/// msgpack-c's packer writes into the payload's own vector: no intermediate buffer. (resize and
+/// memcpy: vector::insert's general range insertion costs more for these few bytes at a time.)
 struct byte_sink {
   std::vector<std::uint8_t>* bytes;
   void write(const char* data, std::size_t size) {
-    bytes->insert(bytes->end(), reinterpret_cast<const std::uint8_t*>(data),
-                  reinterpret_cast<const std::uint8_t*>(data) + size);
+    auto at = bytes->size();
+    bytes->resize(at + size);
+    std::memcpy(bytes->data() + at, data, size);
   }
 };
 
@@ -116,22 +120,23 @@ class encoder {
 public:
   encoder(lua_State* L, const std::string& plugin)
     : L_(L), plugin_(plugin), buffer_{&out_.bytes}, packer_(buffer_) {
-    out_.bytes.reserve(64);
+    out_.bytes.reserve(256); // one allocation for most results
   }
 
-  caf::error encode(int idx, const path_step* path, std::size_t depth) {
+  /// Packs the value at idx; false (see take_error) if it has no msgpack form.
+  bool encode(int idx, const path_step* path, std::size_t depth) {
     idx = lua_absindex(L_, idx);
     switch (lua_type(L_, idx)) {
-      case LUA_TNIL: packer_.pack_nil(); return {};
+      case LUA_TNIL: packer_.pack_nil(); return true;
       case LUA_TBOOLEAN:
         lua_toboolean(L_, idx) ? packer_.pack_true() : packer_.pack_false();
-        return {};
+        return true;
       case LUA_TNUMBER:
         if (lua_isinteger(L_, idx))
           packer_.pack_int64(lua_tointeger(L_, idx));
         else
           pack_float64(lua_tonumber(L_, idx));
-        return {};
+        return true;
       case LUA_TSTRING: {
         std::size_t n = 0;
         const char* s = lua_tolstring(L_, idx, &n);
@@ -142,7 +147,7 @@ public:
           packer_.pack_bin(static_cast<std::uint32_t>(n));
           packer_.pack_bin_body(s, static_cast<std::uint32_t>(n));
         }
-        return {};
+        return true;
       }
       case LUA_TTABLE: return encode_table(idx, path, depth);
       default:
@@ -151,6 +156,9 @@ public:
   }
 
   payload result() { return std::move(out_); }
+
+  /// Why encode answered false.
+  caf::error take_error() { return std::move(error_); }
 
 private:
   /// Writes a float64 as such: msgpack-c's pack_double turns integral doubles into integers,
@@ -173,14 +181,15 @@ private:
   }
 
   /// A table shared many times over can encode to exponentially many bytes.
-  caf::error too_large(const path_step* path) {
-    open_tables_.clear();
+  bool too_large(const path_step* path) {
     return fail(path, "the encoded value is larger than "
                         + std::to_string(max_encoded_bytes >> 20) + " MiB");
   }
 
-  caf::error fail(const path_step* path, const std::string& what) {
-    return make_error(errc::bad_input, plugin_, render(path) + ": " + what);
+  /// Records the failure (the error names where the value sits) and answers false.
+  bool fail(const path_step* path, const std::string& what) {
+    error_ = make_error(errc::bad_input, plugin_, render(path) + ": " + what);
+    return false;
   }
 
   /// The number of entries if the table is a sequence 1..n with no other keys, else -1.
@@ -202,52 +211,54 @@ private:
     return max_key;
   }
 
-  caf::error encode_table(int idx, const path_step* path, std::size_t depth) {
+  bool encode_table(int idx, const path_step* path, std::size_t depth) {
     if (depth >= max_payload_depth)
       return fail(path, "nests deeper than " + std::to_string(max_payload_depth) + " levels");
     const void* id = lua_topointer(L_, idx);
-    for (const void* open : open_tables_)
-      if (open == id)
+    for (std::size_t i = 0; i < open_count_; ++i)
+      if (open_tables_[i] == id)
         return fail(path, "cannot encode a table that contains itself (a cycle)");
     if (!lua_checkstack(L_, 4))
       return fail(path, "Lua stack exhausted");
     if (++tables_seen_ > max_encoded_tables)
       return fail(path, "the value holds more than " + std::to_string(max_encoded_tables)
                           + " tables (counting each reference to a shared table)");
-    open_tables_.push_back(id);
+    open_tables_[open_count_++] = id; // depth < max_payload_depth: there is room
     std::size_t entries = 0;
     auto length = sequence_length(idx, entries);
-    caf::error err;
+    bool ok = true;
     if (length > 0) {
       packer_.pack_array(static_cast<std::uint32_t>(length));
-      for (lua_Integer i = 1; i <= length && !err; ++i) {
-        if (out_.bytes.size() > max_encoded_bytes)
+      for (lua_Integer i = 1; i <= length && ok; ++i) {
+        if (out_.bytes.size() > max_encoded_bytes) {
+          --open_count_;
           return too_large(path);
+        }
         lua_rawgeti(L_, idx, i);
         path_step here{path, i, 0};
-        err = encode(-1, &here, depth + 1);
+        ok = encode(-1, &here, depth + 1);
         lua_pop(L_, 1);
       }
     } else {
       packer_.pack_map(static_cast<std::uint32_t>(entries));
       lua_pushnil(L_);
-      while (!err && lua_next(L_, idx) != 0) {
+      while (ok && lua_next(L_, idx) != 0) {
         if (out_.bytes.size() > max_encoded_bytes) {
           lua_pop(L_, 2);
-          open_tables_.pop_back();
+          --open_count_;
           return too_large(path);
         }
         path_step here{path, 0, lua_absindex(L_, -2)};
-        err = encode(-2, &here, depth + 1);
-        if (!err)
-          err = encode(-1, &here, depth + 1);
+        ok = encode(-2, &here, depth + 1);
+        if (ok)
+          ok = encode(-1, &here, depth + 1);
         lua_pop(L_, 1);
       }
-      if (err)
+      if (!ok)
         lua_pop(L_, 1); // the key lua_next left when the loop stopped early
     }
-    open_tables_.pop_back();
-    return err;
+    --open_count_;
+    return ok;
   }
 
   /// A key as it appears in an error path; never converts the key in place.
@@ -267,8 +278,11 @@ private:
   payload out_;
   byte_sink buffer_;
   msgpack::packer<byte_sink> packer_;
-  std::vector<const void*> open_tables_;
+  /// The tables being encoded, outermost first (a cycle check; no allocation per call).
+  std::array<const void*, max_payload_depth> open_tables_{};
+  std::size_t open_count_ = 0;
   std::size_t tables_seen_ = 0;
+  caf::error error_; ///< set by fail: the internal steps answer bool, not an error per value
 };
 
 } // namespace
@@ -298,8 +312,8 @@ caf::error push_payload(lua_State* L, const payload& in, const std::string& plug
 
 caf::expected<payload> encode_value(lua_State* L, int idx, const std::string& plugin) {
   encoder enc{L, plugin};
-  if (auto err = enc.encode(idx, nullptr, 0))
-    return err;
+  if (!enc.encode(idx, nullptr, 0))
+    return enc.take_error();
   return enc.result();
 }
 

@@ -23,9 +23,9 @@ void run_guard::arm(lua_State* T, const run_usage& used) {
   budget_ = 0;
   if (limits_.instructions != 0)
     budget_ = used.instructions < limits_.instructions ? limits_.instructions - used.instructions : 1;
-  started_ = std::chrono::steady_clock::now();
   has_deadline_ = limits_.wall_time.count() != 0;
-  if (has_deadline_) {
+  if (has_deadline_) { // without a deadline the clock is never read
+    started_ = std::chrono::steady_clock::now();
     auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(limits_.wall_time) - used.time;
     deadline_ = started_ + (left.count() > 0 ? left : std::chrono::nanoseconds(0));
   }
@@ -33,11 +33,14 @@ void run_guard::arm(lua_State* T, const run_usage& used) {
   lua_sethook(T, &run_guard::hook, LUA_MASKCOUNT, hook_interval);
 }
 
-run_usage run_guard::disarm() {
+run_usage run_guard::disarm(bool measure_time) {
   armed_ = false;
   stop_ = stop_reason::none;
   total_instructions_ += run_instructions_;
-  return {run_instructions_, std::chrono::steady_clock::now() - started_};
+  run_usage used{run_instructions_, std::chrono::nanoseconds(0)};
+  if (measure_time && has_deadline_)
+    used.time = std::chrono::steady_clock::now() - started_;
+  return used;
 }
 
 std::string run_guard::stop_message(stop_reason why) const {

@@ -45,8 +45,10 @@ public:
   /// call took, for a call resumed after call_plugin).
   void arm(lua_State* T, const run_usage& used);
 
-  /// Ends the run; returns what it used. Clears the stop.
-  run_usage disarm();
+  /// Ends the run; returns what it used. Clears the stop. The time is measured only if
+  /// `measure_time` and a wall-time limit is set (it only feeds the deadline of a later run of
+  /// the same call, see arm); otherwise it is 0 and the clock is not read.
+  run_usage disarm(bool measure_time = true);
 
   /// True between arm and disarm.
   bool armed() const { return armed_; }

@@ -8,6 +8,7 @@
 #include "messages/msgpack_codec.hpp"
 #include "plugins/lua/builtins.hpp"
 #include "plugins/lua/lua_value.hpp"
+#include "plugins/lua/msgpack_reader.hpp"
 #include "plugins/lua/sandbox.hpp"
 
 #include <msgpack.hpp>
@@ -29,7 +30,7 @@ constexpr std::size_t max_idle_threads = 8;
 
 /// What a new coroutine starts with (see invoke_body).
 struct start_frame {
-  const msgpack::object* input;
+  const prepared_payload* input;
   int fn;
   bool spread;
   bool decoding;
@@ -49,9 +50,9 @@ int invoke_body(lua_State* L) {
   frame->decoding = true;
   int nargs = 1;
   if (frame->spread)
-    nargs = push_msgpack_arguments(L, *frame->input);
+    nargs = push_prepared_arguments(L, *frame->input);
   else
-    push_msgpack(L, *frame->input);
+    push_prepared(L, *frame->input);
   frame->decoding = false;
   lua_callk(L, nargs, LUA_MULTRET, 0, finish_invoke);
   return finish_invoke(L, LUA_OK, 0);
@@ -152,7 +153,7 @@ caf::error script_runner::open(const std::string& source) {
   guard_.arm(L, {});
   int status = lua_pcall(L, 0, 0, 0);
   auto stop = guard_.stopped();
-  guard_.disarm();
+  guard_.disarm(false);
   if (status == LUA_OK)
     return {};
   auto failure = error_from(L, status, stop, "main chunk");
@@ -201,7 +202,7 @@ caf::error script_runner::call_hook(int fn, const std::string& what,
     lua_call(L, nargs, 0);
   });
   auto stop = guard_.stopped();
-  guard_.disarm();
+  guard_.disarm(false);
   caf::error err;
   if (status != LUA_OK)
     err = error_from(L, status, stop, what);
@@ -255,14 +256,14 @@ call_step script_runner::begin(std::uint64_t ticket, int fn, std::string what,
                                const payload& input, bool spread) {
   thread_local msgpack::zone zone;
   zone_clearer reset{zone};
-  auto object = unpack_in(zone, input, plugin_, true);
-  if (!object)
-    return call_step::done(std::move(object.error()));
+  auto prepared = prepare_payload(zone, input, plugin_);
+  if (!prepared)
+    return call_step::done(std::move(prepared.error()));
   auto slot = acquire_thread();
   if (!slot)
     return call_step::done(std::move(slot.error()));
   lua_State* T = slot->thread;
-  start_frame frame{&*object, fn, spread, false};
+  start_frame frame{&*prepared, fn, spread, false};
   lua_pushcfunction(T, invoke_body);
   lua_pushlightuserdata(T, &frame);
   auto ex = spare_ ? std::move(spare_) : std::make_unique<execution>();
@@ -284,7 +285,7 @@ call_step script_runner::run(std::uint64_t ticket, std::unique_ptr<execution> ex
   int nres = 0;
   int status = lua_resume(T, nullptr, nargs, &nres);
   auto stop = guard_.stopped();
-  auto used = guard_.disarm();
+  auto used = guard_.disarm(status == LUA_YIELD); // only a suspended call needs its time
   current_ = nullptr;
   ex->used.instructions += used.instructions;
   ex->used.time += used.time;

@@ -194,5 +194,26 @@ TEST_F(LuaJson, ParsesArraysOfManyEmptyContainers) {
   }
 }
 
+TEST_F(LuaJson, LongArraysWithHolesAndNestedItemsKeepEveryIndexAcrossBatches) {
+  // More items than one batch (512) of the parser's stack, so the table is filled in two ways:
+  // the first batch from the top of the stack down, the later ones in order.
+  std::string text = "[";
+  json expected = json::object();
+  for (int i = 1; i <= 1300; ++i) {
+    if (i % 3 == 0) {
+      text += "null";
+    } else if (i % 3 == 1) {
+      text += "[" + std::to_string(i) + "]";
+      expected[std::to_string(i)] = json::array({i});
+    } else {
+      text += std::to_string(i);
+      expected[std::to_string(i)] = i;
+    }
+    text += i < 1300 ? "," : "]";
+  }
+  EXPECT_EQ(parsed(text)["value"], expected);
+  EXPECT_EQ(parsed("[[1,2],[3],[]]")["value"], json::parse("[[1,2],[3],{}]"));
+}
+
 } // namespace
 } // namespace troupe::lua::test

@@ -12,6 +12,8 @@
 #include "messages/msgpack_codec.hpp"
 #include "plugins/lua/lua_state.hpp"
 #include "plugins/lua/lua_value.hpp"
+#include "plugins/lua/msgpack_reader.hpp"
+#include "tests/lua/decode_compare.hpp"
 
 namespace {
 
@@ -169,6 +171,100 @@ TEST(LuaState, ClosingTheStateReturnsEveryByte) {
   lua_gc(s.get(), LUA_GCCOLLECT);
   EXPECT_GE(s.memory().peak, before);
   EXPECT_LE(s.memory().used, before + 4096);
+}
+
+// -- the direct msgpack reader (plugins/lua/msgpack_reader) against msgpack-c's tree ------------
+
+std::vector<std::uint8_t> bytes_of(const msgpack::sbuffer& b) {
+  return {b.data(), b.data() + b.size()};
+}
+
+TEST(MsgpackReader, EveryTypeDecodesAsMsgpackCDoes) {
+  troupe::lua::state s{0};
+  std::vector<std::vector<std::uint8_t>> cases = {
+    {0xc0}, {0xc2}, {0xc3}, {0x00}, {0x7f}, {0xe0}, {0xff},                  // nil, bools, fixints
+    {0xcc, 0xff}, {0xcd, 0xff, 0xfe}, {0xce, 0x80, 0, 0, 1},                 // uint 8/16/32
+    {0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},                  // uint64 = INT64_MAX
+    {0xcf, 0x80, 0, 0, 0, 0, 0, 0, 0}, {0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+    {0xd0, 0x80}, {0xd0, 0x05}, {0xd1, 0x80, 0x00}, {0xd2, 0x80, 0, 0, 0},   // int 8/16/32
+    {0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0}, {0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe},
+    {0xca, 0x3f, 0xc0, 0, 0}, {0xca, 0x7f, 0xc0, 0, 0}, {0xca, 0xff, 0x80, 0, 0},  // float32
+    {0xcb, 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18}, {0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0},
+    {0xa0}, {0xa3, 'a', 'b', 'c'}, {0xd9, 2, 0xff, 0xfe}, {0xda, 0, 1, 'x'}, {0xdb, 0, 0, 0, 1, 'y'},
+    {0xc4, 2, 0, 1}, {0xc5, 0, 1, 0xff}, {0xc6, 0, 0, 0, 0},                 // bin 8/16/32
+    {0x90}, {0x92, 1, 0xc0}, {0xdc, 0, 2, 1, 2}, {0xdd, 0, 0, 0, 1, 0xc3},   // arrays
+    {0x80}, {0x81, 0xa1, 'k', 1}, {0xde, 0, 1, 1, 2}, {0xdf, 0, 0, 0, 1, 0xc2, 0xc3},  // maps
+    {0x81, 0x91, 1, 2}, {0x81, 0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xa1, 'f'},  // table, 1.0 keys
+  };
+  for (const auto& bytes : cases)
+    EXPECT_TRUE(troupe::test::expect_same_decoding(s.get(), bytes)) << int(bytes[0]);
+  EXPECT_EQ(lua_gettop(s.get()), 0);
+}
+
+TEST(MsgpackReader, WhatLuaCannotHoldFailsWithTheSameErrors) {
+  troupe::lua::state s{0};
+  std::vector<std::vector<std::uint8_t>> cases = {
+    {0xd4, 0x05, 1}, {0xd5, 0xfe, 1, 2}, {0xd6, 1, 0, 0, 0, 0}, {0xd7, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+    {0xd8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, {0xc7, 1, 0x80, 9},
+    {0xc8, 0, 0, 3}, {0xc9, 0, 0, 0, 0, 3}, {0x92, 1, 0xd4, 1, 1},           // ext, also nested
+    {0x81, 0xc0, 1}, {0x81, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0, 1},          // nil and NaN keys
+  };
+  for (const auto& bytes : cases)
+    EXPECT_TRUE(troupe::test::expect_same_decoding(s.get(), bytes)) << int(bytes[0]);
+}
+
+TEST(MsgpackReader, MalformedPayloadsKeepUnpackInsErrors) {
+  troupe::lua::state s{0};
+  std::vector<std::vector<std::uint8_t>> cases = {
+    {}, {0xc1}, {0x01, 0x02}, {0x92, 1}, {0xa5, 'a'}, {0xcd, 1}, {0xdc, 0},
+    {0xdd, 0xff, 0xff, 0xff, 0xff}, {0xdf, 0xff, 0xff, 0xff, 0xff, 0}, {0xdb, 0xff, 0xff, 0xff, 0xff},
+    {0xc9, 0xff, 0xff, 0xff, 0xff, 1}, {0x81, 1}, {0x91, 0xc1},
+  };
+  for (const auto& bytes : cases)
+    EXPECT_FALSE(troupe::test::expect_same_decoding(s.get(), bytes));
+}
+
+TEST(MsgpackReader, NestingLimitIsUnpackInsAtEveryDepthAroundIt) {
+  troupe::lua::state s{0};
+  for (std::size_t depth : {1u, 200u, 254u, 255u, 256u, 257u, 300u, 5000u}) {
+    std::vector<std::uint8_t> bytes(depth, 0x91);
+    bytes.push_back(0x01);
+    bool direct = troupe::test::expect_same_decoding(s.get(), bytes);
+    if (depth < troupe::max_payload_depth) {
+      EXPECT_TRUE(direct) << depth;
+    }
+  }
+}
+
+TEST(MsgpackReader, RandomPayloadsAndTheirMutationsDecodeAsBefore) {
+  troupe::lua::state s{0};
+  std::mt19937 rng{20261129};
+  int direct = 0;
+  for (int i = 0; i < 3000; ++i) {
+    msgpack::sbuffer buffer;
+    msgpack::packer<msgpack::sbuffer> out(buffer);
+    troupe::test::pack_random(out, rng, 4);
+    auto bytes = bytes_of(buffer);
+    switch (rng() % 4) {
+      case 0: bytes[rng() % bytes.size()] = static_cast<std::uint8_t>(rng()); break;
+      case 1: bytes.resize(rng() % bytes.size()); break;
+      case 2: bytes.push_back(static_cast<std::uint8_t>(rng())); break;
+      default: break;
+    }
+    direct += troupe::test::expect_same_decoding(s.get(), bytes) ? 1 : 0;
+    if (HasFailure())
+      FAIL() << "payload " << i;
+  }
+  EXPECT_GT(direct, 1000); // the direct reader took most of them
+}
+
+TEST(MsgpackReader, PushPayloadStillRefusesExtensionsAndPushesNothing) {
+  troupe::lua::state s{0};
+  troupe::payload in{{0x92, 0x01, 0xd4, 0x07, 0x00}};
+  auto err = troupe::lua::push_payload(s.get(), in, "p");
+  EXPECT_EQ(err.code(), static_cast<std::uint8_t>(errc::bad_input));
+  EXPECT_NE(troupe::describe(err).find("extension type (7)"), std::string::npos);
+  EXPECT_EQ(lua_gettop(s.get()), 0);
 }
 
 } // namespace
