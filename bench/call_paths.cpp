@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/runtime.hpp"
+#include "bench/echo_runtime.hpp"
 #include "bench/roundtrip_driver.hpp"
 #include "messages/msgpack_codec.hpp"
 #include "messages/registration.hpp"
@@ -23,18 +24,6 @@
 namespace {
 
 using namespace troupe;
-
-/// The plugin under test: answers its input.
-class echo final : public plugin {
-public:
-  plugin_metadata metadata() const override {
-    plugin_metadata md;
-    md.name = "echo";
-    md.version = "1.0.0";
-    return md;
-  }
-  caf::expected<payload> execute(plugin_context&, const payload& in) override { return in; }
-};
 
 template <class F>
 double mean_ns(std::size_t n, F&& call) {
@@ -52,22 +41,10 @@ int main(int argc, char** argv) {
   std::size_t calls = argc > 1 ? std::stoul(argv[1]) : 100000;
   spdlog::set_level(spdlog::level::warn);
   caf::actor_system_config cfg;
-  register_types(cfg);
-  if (argc > 2) { // the rest are CAF options, e.g. --work-stealing.moderate-poll-attempts=0
-    if (auto err = cfg.parse(argc - 1, argv + 1)) {
-      std::fprintf(stderr, "call_paths: %s\n", cfg.render(err).c_str());
-      return 2;
-    }
-  }
+  bench::configure(cfg, argc, argv, "call_paths");
   caf::actor_system sys{cfg};
   runtime rt{sys};
-  auto md = rt.add(plugin_config{"echo", {}, {}}, []() -> caf::expected<std::unique_ptr<plugin>> {
-    return std::make_unique<echo>();
-  });
-  if (!md || !rt.start_all()) {
-    std::fprintf(stderr, "call_paths: cannot start the echo plugin\n");
-    return 1;
-  }
+  bench::start_echoes(rt, {"echo"}, "call_paths");
   auto input = pack(std::map<std::string, int>{{"agent", 1}, {"step", 3}});
   auto floor = sys.spawn(bench::bare_echo);
   auto blocking_calls = calls / 10;

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/runtime.hpp"
+#include "bench/echo_runtime.hpp"
 #include "bench/roundtrip_driver.hpp"
 #include "messages/msgpack_codec.hpp"
 #include "messages/registration.hpp"
@@ -24,18 +25,6 @@ using namespace troupe;
 
 constexpr std::size_t plugins = 4;
 constexpr std::size_t outstanding = 256;
-
-/// The plugin under test: answers its input.
-class echo final : public plugin {
-public:
-  plugin_metadata metadata() const override {
-    plugin_metadata md;
-    md.name = "echo";
-    md.version = "1.0.0";
-    return md;
-  }
-  caf::expected<payload> execute(plugin_context&, const payload& in) override { return in; }
-};
 
 /// Keeps `outstanding` requests in flight, spread round robin by `send(self, i)`, until `n` are
 /// answered; returns calls per second. Every answer must be a success.
@@ -78,26 +67,16 @@ int main(int argc, char** argv) {
   std::size_t calls = argc > 1 ? std::stoul(argv[1]) : 400000;
   spdlog::set_level(spdlog::level::warn);
   caf::actor_system_config cfg;
-  register_types(cfg);
-  if (argc > 2) { // the rest are CAF options, e.g. --work-stealing.moderate-poll-attempts=0
-    if (auto err = cfg.parse(argc - 1, argv + 1)) {
-      std::fprintf(stderr, "throughput: %s\n", cfg.render(err).c_str());
-      return 2;
-    }
-  }
+  bench::configure(cfg, argc, argv, "throughput");
   caf::actor_system sys{cfg};
   runtime rt{sys};
   std::vector<std::string> ids;
   std::vector<bench::bare_echo_actor> floors;
   for (std::size_t i = 0; i < plugins; ++i) {
     ids.push_back("echo" + std::to_string(i));
-    if (!rt.add(plugin_config{ids.back(), {}, {}},
-                []() -> caf::expected<std::unique_ptr<plugin>> { return std::make_unique<echo>(); }))
-      return 1;
     floors.push_back(sys.spawn(bench::bare_echo));
   }
-  if (!rt.start_all())
-    return 1;
+  bench::start_echoes(rt, ids, "throughput");
   auto input = pack(std::map<std::string, int>{{"agent", 1}, {"step", 3}});
   auto manager = rt.manager();
   auto bare = [&](caf::event_based_actor* self, std::size_t i) {
