@@ -203,8 +203,10 @@ void manager_impl::adopt_metadata(entry& e, plugin_metadata md) {
 
 void manager_impl::forward(const entry_ptr& e, routed_call call) {
   auto ticket = e->next_ticket++;
-  if (e->in_flight.empty())
+  if (e->in_flight.empty()) {
     e->last_progress = clock().now(); // the watchdog measures from this call, not from before
+    e->answers_seen = e->answers;
+  }
   e->in_flight.emplace(ticket, std::move(call.promise));
   auto on_ok = [this, e, ticket](payload& out) { on_reply(e, ticket, std::move(out)); };
   auto on_error = [this, e, ticket](caf::error& err) { on_reply(e, ticket, std::move(err)); };
@@ -235,8 +237,7 @@ void manager_impl::on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expec
     return; // the actor died with the call queued: the down message answers it with the reason
   auto promise = std::move(i->second);
   e->in_flight.erase(i);
-  if (!e->in_flight.empty())
-    e->last_progress = clock().now(); // an answer is progress; the rest are measured from here
+  ++e->answers; // progress, which the watchdog's tick notices
   if (e->status == entry_status::swapping && e->in_flight.empty())
     run_drained(e); // a reload waited for this: it swaps before the answer below goes out
   // A host that crashes answers the call that crashed it first: act on that at once, so that a

@@ -49,6 +49,11 @@ void manager_impl::check_watchdog(const entry_ptr& e, caf::actor_clock::time_poi
     return;
   if (e->in_flight.empty())
     return;
+  if (e->answers != e->answers_seen) { // answers since the last look: the rest count from now
+    e->answers_seen = e->answers;
+    e->last_progress = now;
+    return;
+  }
   if (now - e->last_progress >= limit)
     on_crash(e, "watchdog: no answer for " + ms_text(now - e->last_progress) + " with "
                   + std::to_string(e->in_flight.size()) + " call(s) in flight (limit "

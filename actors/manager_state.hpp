@@ -52,8 +52,11 @@ struct entry {
   // Calls sent to the actor and not answered yet, by ticket.
   std::unordered_map<std::uint64_t, caf::typed_response_promise<payload>> in_flight;
   std::uint64_t next_ticket = 0;
-  // Watchdog: when the plugin last made progress with calls in flight: the moment a call was
-  // sent to an idle plugin, or the last answer while other calls were still in flight.
+  // Watchdog: answers so far, the count the watchdog last saw, and since when the plugin has made
+  // no progress: stamped when a call is sent to an idle plugin (exact for a single hung call)
+  // and by the tick that sees new answers (no clock read per answer on the call path).
+  std::uint64_t answers = 0;
+  std::uint64_t answers_seen = 0;
   caf::actor_clock::time_point last_progress;
   std::deque<held_call> held;
   std::uint64_t restart_batch = 0; ///< The pending restart that brings it back.

@@ -100,6 +100,7 @@ void manager_impl::serve_again(const entry_ptr& e) {
   e->status = entry_status::up;
   e->down_reason.clear();
   e->last_progress = clock().now();
+  e->answers_seen = e->answers;
   auto held = std::move(e->held);
   e->held.clear();
   for (auto& h : held)
