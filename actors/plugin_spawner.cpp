@@ -1,5 +1,7 @@
 #include "actors/plugin_spawner.hpp"
 
+#include <caf/send.hpp>
+
 #include "actors/plugin_host.hpp"
 #include "messages/errors.hpp"
 
@@ -18,6 +20,22 @@ bool plugin_spawner::add_factory(const std::string& id, plugin_factory factory) 
 void plugin_spawner::remove_factory(const std::string& id) {
   std::lock_guard<std::mutex> guard{mtx_};
   factories_.erase(id);
+}
+
+caf::expected<plugin_actor> plugin_spawner::spawn_new(const std::string& id, plugin_factory factory,
+                                                      manager_actor manager,
+                                                      std::size_t checkpoint_every) {
+  if (!add_factory(id, std::move(factory)))
+    return make_error(errc::already_exists, id, "a plugin with this id is registered already");
+  auto host = spawn(id, std::move(manager), checkpoint_every);
+  if (!host)
+    remove_factory(id);
+  return host;
+}
+
+void plugin_spawner::discard(const std::string& id, const plugin_actor& host) {
+  remove_factory(id);
+  caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
 }
 
 bool plugin_spawner::knows(const std::string& id) const {

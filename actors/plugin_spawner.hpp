@@ -39,6 +39,14 @@ public:
   caf::expected<plugin_actor> spawn(const std::string& id, manager_actor manager,
                                     std::size_t checkpoint_every);
 
+  /// A new plugin's first actor: keeps `factory` for `id` and spawns from it. already_exists if
+  /// `id` has a factory; on any failure nothing is kept.
+  caf::expected<plugin_actor> spawn_new(const std::string& id, plugin_factory factory,
+                                        manager_actor manager, std::size_t checkpoint_every);
+
+  /// Undoes spawn_new for a plugin that was never registered: forgets its factory and ends `host`.
+  void discard(const std::string& id, const plugin_actor& host);
+
   /// The checkpoints of the plugins it spawns.
   const std::shared_ptr<checkpoint_store>& checkpoints() const { return checkpoints_; }
 

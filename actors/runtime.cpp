@@ -109,23 +109,17 @@ caf::expected<runtime::spawned> runtime::spawn_supervised(plugin_config cfg,
     if (auto err = take_id_from(cfg, **probe))
       return err;
   }
-  if (!spawner_->add_factory(cfg.id, factory))
-    return make_error(errc::already_exists, cfg.id, "a plugin with this id is registered already");
   const auto* group = find_group(supervision_, cfg.group.empty() ? root_group : cfg.group);
-  auto host = spawner_->spawn(cfg.id, manager(), group ? group->checkpoint_every : 1);
-  if (!host) {
-    spawner_->remove_factory(cfg.id);
+  auto host = spawner_->spawn_new(cfg.id, factory, manager(), group ? group->checkpoint_every : 1);
+  if (!host)
     return std::move(host.error());
-  }
   return spawned{std::move(cfg), std::move(*host)};
 }
 
 caf::expected<plugin_metadata> runtime::settle(const spawned& s,
                                                caf::expected<plugin_metadata> registered) {
-  if (!registered) {
-    spawner_->remove_factory(s.config.id);
-    caf::anon_send_exit(s.host, caf::exit_reason::user_shutdown);
-  }
+  if (!registered)
+    spawner_->discard(s.config.id, s.host);
   return registered;
 }
 

@@ -63,13 +63,8 @@ void load_new(reloader_actor* self, const std::string& path) {
   }
   auto cfg = st.opts.new_plugin;
   cfg.id = spec->config.id;
-  if (!st.spawner->add_factory(cfg.id, *factory)) {
-    spdlog::warn("watch: new file '{}': a plugin named '{}' exists already", path, cfg.id);
-    return;
-  }
-  auto host = st.spawner->spawn(cfg.id, st.manager, 1);
+  auto host = st.spawner->spawn_new(cfg.id, *factory, st.manager, 1);
   if (!host) {
-    st.spawner->remove_factory(cfg.id);
     spdlog::warn("watch: new file '{}': {}", path, describe(host.error()));
     return;
   }
@@ -83,8 +78,7 @@ void load_new(reloader_actor* self, const std::string& path) {
     [self, path, id, host = *host](caf::error& err) {
       spdlog::warn("watch: registering '{}' failed: {}", id, describe(err));
       self->state.known.erase(path);
-      self->state.spawner->remove_factory(id);
-      caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
+      self->state.spawner->discard(id, host);
     });
 }
 
