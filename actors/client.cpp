@@ -6,6 +6,7 @@
 #include <caf/after.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/plugin_directory.hpp"
 #include "messages/errors.hpp"
 
 namespace troupe {
@@ -48,6 +49,8 @@ client::client(caf::actor_system& sys, manager_actor manager, std::chrono::milli
 
 client::~client() = default;
 
+thread_local bool client::receiver_down_ = false;
+
 template <class T>
 caf::expected<T> client::await_answer(caf::scoped_actor& self, caf::message_id id,
                                       const std::string& about, bool& timed_out) {
@@ -57,6 +60,8 @@ caf::expected<T> client::await_answer(caf::scoped_actor& self, caf::message_id i
   self->varargs_receive(
     rc, id, [&](T& x) { result = std::move(x); },
     [&](caf::error& err) {
+      if (err == caf::sec::request_receiver_down)
+        receiver_down_ = true;
       result = is_troupe_error(err) ? std::move(err)
                                     : make_error(errc::unavailable, about, describe(err));
     },
@@ -68,18 +73,66 @@ caf::expected<T> client::await_answer(caf::scoped_actor& self, caf::message_id i
   return result;
 }
 
+template <class T, class Handle, class... Ts>
+caf::expected<T> client::ask_at(const Handle& dest, const std::string& about, bool* gone,
+                                Ts&&... xs) {
+  auto self = pool_->take();
+  // No request timeout (each one wakes CAF's clock thread): the receive waits until the deadline.
+  auto handle = (*self)->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+  bool timed_out = false;
+  receiver_down_ = false;
+  auto result = await_answer<T>(*self, handle.id(), about, timed_out);
+  if (gone)
+    *gone = receiver_down_;
+  if (!timed_out)
+    pool_->give_back(std::move(self));
+  return result;
+}
+
 template <class T, class... Ts>
 caf::expected<T> client::ask(const std::string& about, Ts&&... xs) {
   if (!manager_)
     return make_error(errc::unavailable, about, "no manager to ask");
-  auto self = pool_->take();
-  // No request timeout (each one wakes CAF's clock thread): the receive waits until the deadline.
-  auto handle = (*self)->request(manager_, caf::infinite, std::forward<Ts>(xs)...);
-  bool timed_out = false;
-  auto result = await_answer<T>(*self, handle.id(), about, timed_out);
-  if (!timed_out)
-    pool_->give_back(std::move(self));
-  return result;
+  return ask_at<T>(manager_, about, nullptr, std::forward<Ts>(xs)...);
+}
+
+caf::expected<plugin_actor> client::resolve(const std::string& id) {
+  if (directory_) {
+    if (auto found = directory_->find(id))
+      return found;
+  } else {
+    std::lock_guard<std::mutex> guard{cache_mtx_};
+    if (auto i = addresses_.find(id); i != addresses_.end())
+      return i->second;
+  }
+  // Not known here: the manager knows it, or says why not (naming the plugins there are).
+  auto found = ask<plugin_actor>(id, lookup_atom::value, id);
+  if (found && !directory_) {
+    std::lock_guard<std::mutex> guard{cache_mtx_};
+    addresses_[id] = *found;
+  }
+  return found;
+}
+
+void client::forget(const std::string& id) {
+  std::lock_guard<std::mutex> guard{cache_mtx_};
+  addresses_.erase(id);
+}
+
+template <class... Ts>
+caf::expected<payload> client::call_plugin(const std::string& id, Ts&&... xs) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto target = resolve(id);
+    if (!target)
+      return std::move(target.error());
+    bool gone = false;
+    auto out = ask_at<payload>(*target, id, &gone, xs...);
+    if (!gone)
+      return out;
+    // Its address ended: unregistered (and maybe registered again) since it was looked up.
+    forget(id);
+  }
+  return make_error(errc::unavailable, id, "its address ended twice in a row");
 }
 
 caf::expected<plugin_metadata> client::reload(const std::string& id) {
@@ -94,7 +147,7 @@ caf::error client::subscribe(const caf::actor& who) {
 }
 
 caf::expected<payload> client::execute(const std::string& id, const payload& input) {
-  return ask<payload>(id, execute_atom::value, id, input);
+  return call_plugin(id, execute_atom::value, input);
 }
 
 caf::expected<plugin_state> client::step(lifecycle_op op, const std::string& id) {
@@ -189,7 +242,7 @@ caf::expected<payload> client::call_tool(const std::string& name, const payload&
 
 caf::expected<payload> client::call_script_function(const std::string& id, const std::string& fn,
                                                     const payload& args) {
-  return ask<payload>(id, function_atom::value, id, fn, args);
+  return call_plugin(id, function_atom::value, fn, args);
 }
 
 } // namespace troupe

@@ -4,7 +4,9 @@
 // messages themselves (request(...).then(...)) and never block.
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -20,7 +22,11 @@
 
 namespace troupe {
 
-/// Each call sends one request to the manager and waits for the answer at most `timeout`; past it
+class plugin_directory;
+
+/// execute and call_script_function go straight to the plugin's own address (resolved in this
+/// process's directory, or looked up once from a remote manager and kept); everything else asks
+/// the manager. Each call sends one request and waits for the answer at most `timeout`; past it
 /// the call returns a timeout error naming the plugin. Thread-safe: every call borrows a blocking
 /// actor of its own from a pool (spawning one per call used to be most of a call's cost), and a
 /// call that timed out retires its actor, so that a late answer never reaches another call.
@@ -43,6 +49,10 @@ public:
 protected:
   /// For subclasses that spawn their manager after constructing the client.
   void set_manager(manager_actor manager) { manager_ = std::move(manager); }
+  /// For a client in the manager's process: plugin addresses are read here, not looked up.
+  void set_directory(std::shared_ptr<plugin_directory> directory) {
+    directory_ = std::move(directory);
+  }
 
 public:
 
@@ -99,9 +109,22 @@ public:
 protected:
   caf::actor_system& system() const { return sys_; }
 
+  /// Where plugin `id` answers: this process's directory, the addresses looked up before, or
+  /// the manager (lookup; kept). The manager's error (not_found naming the plugins there are).
+  caf::expected<plugin_actor> resolve(const std::string& id);
+
 private:
+  /// Asks the manager.
   template <class T, class... Ts>
   caf::expected<T> ask(const std::string& about, Ts&&... xs);
+  /// Asks `dest`; sets *gone (if given) when `dest` no longer exists.
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> ask_at(const Handle& dest, const std::string& about, bool* gone, Ts&&... xs);
+  /// Sends a call straight to plugin `id`'s address (looked up again once if it ended).
+  template <class... Ts>
+  caf::expected<payload> call_plugin(const std::string& id, Ts&&... xs);
+  /// Forgets the address looked up for `id`.
+  void forget(const std::string& id);
 
   /// Waits (at most the client's timeout) for `self`'s answer `id`, about plugin `about`;
   /// sets `timed_out` if the deadline passed (the actor must then be retired).
@@ -115,6 +138,10 @@ private:
   std::unique_ptr<blocking_pool> pool_;
   manager_actor manager_;
   std::chrono::milliseconds timeout_;
+  std::shared_ptr<plugin_directory> directory_;
+  std::mutex cache_mtx_;
+  std::map<std::string, plugin_actor> addresses_; ///< Looked up (no directory: a remote manager).
+  static thread_local bool receiver_down_; ///< Set by await_answer: the asked actor was gone.
 };
 
 } // namespace troupe

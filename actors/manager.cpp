@@ -11,6 +11,7 @@
 #include "actors/dependency_order.hpp"
 #include "actors/lifecycle.hpp"
 #include "actors/manager_impl.hpp"
+#include "actors/plugin_directory.hpp"
 #include "messages/errors.hpp"
 
 namespace troupe::detail {
@@ -32,9 +33,7 @@ caf::error with_plugin(caf::error err, const std::string& id) {
 }
 
 plugin_state state_when_down(const entry& e) {
-  auto what = e.status == entry_status::restarting ? "restarting: "
-              : e.status == entry_status::swapping ? "reloading: "
-                                                   : "stopped for good: ";
+  auto what = e.status == entry_status::restarting ? "restarting: " : "stopped for good: ";
   return {state_code::error, what + e.down_reason};
 }
 
@@ -56,6 +55,8 @@ manager_impl::manager_impl(caf::actor_config& cfg, manager_options opts)
   for (const auto& g : opts_.supervision.groups)
     consider(g);
   tick_interval_ = tick;
+  if (!opts_.directory && opts_.spawner)
+    opts_.directory = opts_.spawner->directory();
   set_down_handler([this](caf::down_msg& msg) { on_down(msg); });
 }
 
@@ -78,16 +79,17 @@ manager_impl::behavior_type manager_impl::make_behavior() {
     [this](resume_atom, all_atom) { return all(lifecycle_op::resume); },
     [this](stop_atom, all_atom) { return all(lifecycle_op::stop); },
     [this](unload_atom, all_atom) { return all(lifecycle_op::unload); },
-    [this](execute_atom, const std::string& id, payload& in) {
-      return route(id, routed_call{routed_call::kind::execute, {}, std::move(in), {}});
+    [this](execute_atom a, const std::string& id, payload& in) {
+      return pass_on(id, a, std::move(in));
     },
     [this](tools_atom) { return tools_.all(); },
     [this](call_tool_atom, const std::string& name, payload& args) {
       return call_tool(name, std::move(args));
     },
-    [this](function_atom, const std::string& id, std::string& fn, payload& args) {
-      return route(id, routed_call{routed_call::kind::function, std::move(fn), std::move(args), {}});
+    [this](function_atom a, const std::string& id, std::string& fn, payload& args) {
+      return pass_on(id, a, std::move(fn), std::move(args));
     },
+    [this](lookup_atom, const std::string& id) { return lookup(id); },
     [this](list_atom) { return list(std::nullopt); },
     [this](list_atom, const plugin_type& type) { return list(type); },
     [this](health_atom) { return health_of_all(); },
@@ -104,6 +106,12 @@ manager_impl::behavior_type manager_impl::make_behavior() {
     [this](reload_atom, const std::string& id) { return reload(id); },
     [this](tick_atom) { on_tick(); },
     [this](restart_atom, std::uint64_t batch) { run_batch(batch); },
+    [this](crashed_atom, const std::string& id, const std::string& reason) {
+      on_host_crashed(id, reason);
+    },
+    [this](rollback_atom, const std::string& id, const std::string& why, plugin_metadata& md) {
+      on_rolled_back(id, why, std::move(md));
+    },
   };
 }
 
@@ -138,6 +146,10 @@ caf::result<plugin_metadata> manager_impl::on_register(plugin_config cfg, plugin
   e->metadata.id = id;
   e->config = std::move(cfg);
   e->supervised = supervised;
+  if (supervised) {
+    e->host = caf::actor_cast<host_actor>(host);
+    e->probe = opts_.spawner->probe(id);
+  }
   entries_.emplace(id, e); // reserves the id
   if (!tick_scheduled_) {
     tick_scheduled_ = true;
@@ -152,11 +164,7 @@ caf::result<plugin_metadata> manager_impl::on_register(plugin_config cfg, plugin
         promise.deliver(make_error(errc::unavailable, id, "plugin vanished while registering"));
         return;
       }
-      adopt_metadata(*e, std::move(md));
-      monitor(host);
-      spdlog::info("plugin '{}': registered ({} {}){}", id, e->metadata.name,
-                   e->metadata.version,
-                   e->supervised ? ", supervised in group " + group_of(id).name : "");
+      registered(e, std::move(md));
       promise.deliver(e->metadata);
     },
     [this, e, promise](caf::error& err) mutable {
@@ -169,30 +177,37 @@ caf::result<plugin_metadata> manager_impl::on_register(plugin_config cfg, plugin
   return promise;
 }
 
-caf::result<payload> manager_impl::route(const std::string& id, routed_call call) {
-  auto found = find(id);
-  if (!found)
-    return std::move(found.error());
-  auto promise = make_response_promise<payload>();
-  call.promise = promise;
-  dispatch(*found, std::move(call));
-  return promise;
+void manager_impl::registered(const entry_ptr& e, plugin_metadata md) {
+  const auto& id = e->config.id;
+  adopt_metadata(*e, std::move(md));
+  monitor(e->handle);
+  if (opts_.directory)
+    opts_.directory->set(id, e->handle);
+  spdlog::info("plugin '{}': registered ({} {}){}", id, e->metadata.name, e->metadata.version,
+               e->supervised ? ", supervised in group " + group_of(id).name : "");
 }
 
-void manager_impl::dispatch(const entry_ptr& e, routed_call call) {
-  switch (e->status) {
-    case entry_status::up:
-      forward(e, std::move(call));
-      break;
-    case entry_status::restarting:
-    case entry_status::swapping:
-      hold(e, std::move(call));
-      break;
-    case entry_status::failed:
-      call.promise.deliver(
-        make_error(errc::unavailable, e->config.id, "stopped for good: " + e->down_reason));
-      break;
-  }
+void manager_impl::unregister(const std::string& id) {
+  if (opts_.directory)
+    opts_.directory->erase(id);
+  tools_.remove(id);
+  tree_.remove_plugin(id);
+  entries_.erase(id);
+}
+
+caf::result<plugin_actor> manager_impl::lookup(const std::string& id) {
+  auto e = find(id);
+  if (!e)
+    return std::move(e.error());
+  return (*e)->handle;
+}
+
+template <class... Ts>
+caf::result<payload> manager_impl::pass_on(const std::string& id, Ts&&... xs) {
+  auto e = find(id);
+  if (!e)
+    return std::move(e.error());
+  return delegate((*e)->handle, std::forward<Ts>(xs)...);
 }
 
 void manager_impl::adopt_metadata(entry& e, plugin_metadata md) {
@@ -201,69 +216,13 @@ void manager_impl::adopt_metadata(entry& e, plugin_metadata md) {
   e.metadata = std::move(md);
 }
 
-void manager_impl::forward(const entry_ptr& e, routed_call call) {
-  auto ticket = e->next_ticket++;
-  if (e->in_flight.empty()) {
-    e->last_progress = clock().now(); // the watchdog measures from this call, not from before
-    e->answers_seen = e->answers;
-  }
-  e->in_flight.emplace(ticket, std::move(call.promise));
-  auto on_ok = [this, e, ticket](payload& out) { on_reply(e, ticket, std::move(out)); };
-  auto on_error = [this, e, ticket](caf::error& err) { on_reply(e, ticket, std::move(err)); };
-  // No timeout: a hang is the watchdog's to find (one deadline per plugin, not one per call).
-  switch (call.what) {
-    case routed_call::kind::execute:
-      request(e->handle, caf::infinite, execute_atom::value, std::move(call.input))
-        .then(std::move(on_ok), std::move(on_error));
-      break;
-    case routed_call::kind::tool:
-      request(e->handle, caf::infinite, call_tool_atom::value, std::move(call.name),
-              std::move(call.input))
-        .then(std::move(on_ok), std::move(on_error));
-      break;
-    case routed_call::kind::function:
-      request(e->handle, caf::infinite, function_atom::value, std::move(call.name),
-              std::move(call.input))
-        .then(std::move(on_ok), std::move(on_error));
-      break;
-  }
-}
-
-void manager_impl::on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expected<payload> out) {
-  auto i = e->in_flight.find(ticket);
-  if (i == e->in_flight.end())
-    return; // answered already: the plugin crashed or hung meanwhile
-  if (!out && out.error() == caf::sec::request_receiver_down)
-    return; // the actor died with the call queued: the down message answers it with the reason
-  auto promise = std::move(i->second);
-  e->in_flight.erase(i);
-  ++e->answers; // progress, which the watchdog's tick notices
-  if (e->status == entry_status::swapping && e->in_flight.empty())
-    run_drained(e); // a reload waited for this: it swaps before the answer below goes out
-  // A host that crashes answers the call that crashed it first: act on that at once, so that a
-  // request the caller sends next already finds the plugin restarting.
-  std::string crash_reason;
-  if (!out && is_troupe_error(out.error())
-      && out.error().code() == static_cast<std::uint8_t>(errc::crashed)
-      && plugin_of(out.error()) == e->config.id && e->status == entry_status::up)
-    crash_reason = detail_of(out.error());
-  if (e->probation_left > 0 && crash_reason.empty())
-    on_probation(e, static_cast<bool>(out));
-  if (out) {
-    promise.deliver(std::move(*out));
-    return;
-  }
-  promise.deliver(with_plugin(std::move(out.error()), e->config.id));
-  if (!crash_reason.empty())
-    on_crash(e, crash_reason, true, false);
-}
-
 void manager_impl::refresh_tools(const entry_ptr& e, plugin_actor handle,
                                  std::function<void()> then) {
   request(handle, opts_.query_timeout, tools_atom::value).then(
     [this, e, handle, then](std::vector<tool_info>& tools) {
       // Only the plugin's current actor (or the one a reload is about to swap in) speaks for it.
-      if (entries_.count(e->config.id) != 0 && e->status != entry_status::failed
+      auto i = entries_.find(e->config.id);
+      if (i != entries_.end() && i->second == e && e->status != entry_status::failed
           && e->handle == handle)
         tools_.set(e->config.id, std::move(tools));
       then();
@@ -275,12 +234,7 @@ caf::result<payload> manager_impl::call_tool(const std::string& name, payload ar
   auto tool = tools_.resolve(name);
   if (!tool)
     return std::move(tool.error());
-  auto e = find(tool->plugin);
-  if (!e)
-    return std::move(e.error());
-  auto promise = make_response_promise<payload>();
-  dispatch(*e, {routed_call::kind::tool, tool->name, std::move(args), promise});
-  return promise;
+  return pass_on(tool->plugin, call_tool_atom::value, tool->name, std::move(args));
 }
 
 } // namespace troupe::detail

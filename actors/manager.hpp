@@ -14,6 +14,7 @@
 namespace troupe {
 
 class plugin_spawner;
+class plugin_directory;
 
 /// How the manager talks to plugin actors and supervises them.
 struct manager_options {
@@ -27,6 +28,9 @@ struct manager_options {
   /// factory for (a remote actor, an instance added without a factory) is not supervised: when
   /// it dies it is unregistered. Default: none (nothing is supervised).
   std::shared_ptr<plugin_spawner> spawner;
+  /// Kept current with every registered plugin's address, for callers in this process. Default:
+  /// the spawner's, or none.
+  std::shared_ptr<plugin_directory> directory;
   /// Numbers in [0, 1) for the backoff jitter; tests pass a fixed one. Default: a seeded
   /// std::mt19937_64.
   std::function<double()> random;

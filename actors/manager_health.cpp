@@ -1,6 +1,6 @@
-// The manager's tick: held requests' deadlines, the watchdog (a plugin with calls in flight that
-// answers none of them for `watchdog` is hanging: a crash) and periodic health checks
-// (`health.failures` unhealthy or unanswered checks in a row: a crash).
+// The manager's tick: the watchdog (plugin code that has run for `watchdog` on one call is
+// hanging: the call is answered crashed from here and the plugin gets a successor host) and
+// periodic health checks (`health.failures` unhealthy or unanswered checks in a row: a crash).
 
 #include <spdlog/spdlog.h>
 
@@ -26,12 +26,6 @@ void manager_impl::on_tick() {
   for (const auto& [id, e] : entries_)
     all.push_back(e);
   for (const auto& e : all) {
-    if (e->status == entry_status::restarting) {
-      expire_held(e, now);
-      if (e->handle && now - e->bring_up_since >= opts_.lifecycle_timeout)
-        on_crash(e, "restart did not finish within " + ms_text(opts_.lifecycle_timeout), true,
-                 true);
-    }
     if (e->status != entry_status::up || !e->handle)
       continue;
     check_watchdog(e, now);
@@ -45,20 +39,20 @@ void manager_impl::on_tick() {
 
 void manager_impl::check_watchdog(const entry_ptr& e, caf::actor_clock::time_point now) {
   auto limit = group_of(e->config.id).watchdog;
-  if (limit.count() <= 0)
+  if (limit.count() <= 0 || !e->probe)
     return;
-  if (e->in_flight.empty())
+  const auto& id = e->config.id;
+  std::string reason;
+  auto hung = e->probe->answer_if_hung(now, limit, [&](std::chrono::nanoseconds ran) {
+    reason = "watchdog: no answer for " + ms_text(ran) + " on a call (limit " + ms_text(limit)
+             + ")";
+    return make_error(errc::crashed, id, reason);
+  });
+  if (!hung)
     return;
-  if (e->answers != e->answers_seen) { // answers since the last look: the rest count from now
-    e->answers_seen = e->answers;
-    e->last_progress = now;
-    return;
-  }
-  if (now - e->last_progress >= limit)
-    on_crash(e, "watchdog: no answer for " + ms_text(now - e->last_progress) + " with "
-                  + std::to_string(e->in_flight.size()) + " call(s) in flight (limit "
-                  + ms_text(limit) + ")",
-             true, true);
+  spdlog::warn("plugin '{}': {}", id, reason);
+  if (replace_host(e, reason))
+    on_crash(e, reason, true);
 }
 
 void manager_impl::check_health(const entry_ptr& e) {
@@ -98,9 +92,12 @@ void manager_impl::on_health_answer(const entry_ptr& e, const plugin_actor& hand
     emit(event_kind::health_changed, id, "unhealthy: " + detail);
   }
   auto limit = group_of(id).health.failures;
-  if (e->health_failures >= limit)
-    on_crash(e, "health check failed " + std::to_string(limit) + " times in a row: " + detail,
-             true, true);
+  if (e->health_failures < limit)
+    return;
+  auto why = "health check failed " + std::to_string(limit) + " times in a row: " + detail;
+  if (e->host)
+    anon_send(e->host, hold_atom::value, why);
+  on_crash(e, why, true);
 }
 
 } // namespace troupe::detail

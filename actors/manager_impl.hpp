@@ -35,8 +35,12 @@ std::string ms_text(std::chrono::nanoseconds d);
 /// The manager's own interface: the published one plus the messages it sends itself (a tick for
 /// health checks, the watchdog and queue deadlines; a restart whose backoff has elapsed). Only
 /// manager_actor is ever handed out, so no other actor or node can send these.
+/// Its hosts report a crash (crashed, id, reason) and a reload's rollback (rollback, id, why,
+/// the metadata of the version serving again).
 using manager_impl_actor =
-  manager_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<restart_atom, std::uint64_t>>;
+  manager_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<restart_atom, std::uint64_t>,
+                        caf::reacts_to<crashed_atom, std::string, std::string>,
+                        caf::reacts_to<rollback_atom, std::string, std::string, plugin_metadata>>;
 
 class manager_impl final : public manager_impl_actor::base {
 public:
@@ -53,18 +57,20 @@ private:
 
   caf::expected<entry_ptr> find(const std::string& id);
   caf::result<plugin_metadata> on_register(plugin_config cfg, plugin_actor host);
-  /// Sends a call to the plugin, holds it while the plugin restarts, or answers why it cannot.
-  caf::result<payload> route(const std::string& id, routed_call call);
-  /// Sends a call on, holds it, or answers why not, as the plugin's status says.
-  void dispatch(const entry_ptr& e, routed_call call);
-  void forward(const entry_ptr& e, routed_call call);
+  /// Takes a registered plugin's metadata and publishes its address.
+  void registered(const entry_ptr& e, plugin_metadata md);
+  /// Forgets a plugin: its entry, tools, tree position and address.
+  void unregister(const std::string& id);
+  caf::result<plugin_actor> lookup(const std::string& id);
+  /// Hands a call for plugin `id` on to its address (its answer goes straight to the caller).
+  template <class... Ts>
+  caf::result<payload> pass_on(const std::string& id, Ts&&... xs);
   /// Takes metadata a plugin reported as the entry's (id from the config, its dependencies merged).
   void adopt_metadata(entry& e, plugin_metadata md);
-  void on_reply(const entry_ptr& e, std::uint64_t ticket, caf::expected<payload> out);
   /// Runs the tool `name` resolves to in the directory on its plugin.
   caf::result<payload> call_tool(const std::string& name, payload args);
-  /// Asks `handle` (plugin e's actor, current or about to be) for its tools, puts them in the
-  /// directory and calls `then`; a plugin that does not answer keeps the tools it had.
+  /// Asks `handle` (plugin e's address) for its tools, puts them in the directory and calls
+  /// `then`; a plugin that does not answer keeps the tools it had.
   void refresh_tools(const entry_ptr& e, plugin_actor handle, std::function<void()> then);
 
   // -- lifecycle steps (manager_lifecycle.cpp) ----------------------------------------------------
@@ -98,50 +104,33 @@ private:
   // -- supervision (manager_supervision.cpp) ------------------------------------------------------
 
   void on_down(const caf::down_msg& msg);
-  /// A supervised or unsupervised plugin crashed (or exited): answers its calls, then follows
-  /// its group's plan. `kill` ends the old actor (a hang or failed health checks).
-  void on_crash(const entry_ptr& e, const std::string& reason, bool abnormal, bool kill);
+  /// Its host reports that plugin `id` crashed (the host answered its calls and holds new ones).
+  void on_host_crashed(const std::string& id, const std::string& reason);
+  /// A plugin went down: follows its group's plan (an unsupervised one is unregistered).
+  void on_crash(const entry_ptr& e, const std::string& reason, bool abnormal);
   void apply(const restart_plan& plan, const std::string& crashed, const std::string& reason);
-  /// Ends a plugin's actor and answers its calls in flight with `why`.
-  void take_down(const entry_ptr& e, const std::string& why, bool kill);
+  /// Gives a plugin whose host hung or died a successor host at its address in the directory;
+  /// the old host forwards there once it runs again. False if none could be made.
+  bool replace_host(const entry_ptr& e, const std::string& reason);
   void run_batch(std::uint64_t batch);
   void restart_next(std::shared_ptr<std::vector<std::string>> ids, std::size_t index,
                     std::uint64_t batch);
-  void bring_up(const entry_ptr& e, std::vector<lifecycle_op> steps, std::size_t index,
-                std::function<void(caf::error)> done);
-  /// Sends `steps` one after the other to `handle` (load carries `cfg`); `done` gets the first
-  /// error or none.
-  void step_through(plugin_actor handle, plugin_config cfg, std::vector<lifecycle_op> steps,
-                    std::size_t index, std::function<void(caf::error)> done);
+  void on_revived(const entry_ptr& e, std::uint64_t revive, caf::error err);
   void back_up(const entry_ptr& e);
   void give_up(const entry_ptr& e, const std::string& reason);
-  void hold(const entry_ptr& e, routed_call call);
-  void fail_held(const entry_ptr& e, const caf::error& err);
-  void expire_held(const entry_ptr& e, caf::actor_clock::time_point now);
-  /// Answers every call in flight with `err`.
-  void fail_in_flight(const entry_ptr& e, const caf::error& err);
-  /// Runs (once) what a reload waits for when the calls in flight are done.
-  void run_drained(const entry_ptr& e);
-  /// The plugin serves (again): status up, watchdog reset, held requests sent on in order.
-  void serve_again(const entry_ptr& e);
   const group_spec& group_of(const std::string& id) const;
 
   // -- reload (manager_reload.cpp) ----------------------------------------------------------------
 
   caf::result<plugin_metadata> reload(const std::string& id);
-  void swap_in(const entry_ptr& e, plugin_actor fresh, plugin_metadata fresh_md,
-               caf::actor_clock::time_point started,
-               caf::typed_response_promise<plugin_metadata> promise);
-  /// Counts a call of a freshly reloaded version; rolls back after rollback_after failures.
-  void on_probation(const entry_ptr& e, bool ok);
-  void end_probation(const entry_ptr& e);
-  void reload_failed(const entry_ptr& e, const plugin_actor& fresh, const caf::error& err,
-                     caf::typed_response_promise<plugin_metadata> promise);
+  void on_rolled_back(const std::string& id, const std::string& why, plugin_metadata md);
 
   // -- the tick: deadlines, watchdog, health checks (manager_health.cpp) --------------------------
 
   void on_tick();
   void check_health(const entry_ptr& e);
+  /// A call running for the group's watchdog or longer is answered crashed from here (its host
+  /// is stuck in plugin code) and the plugin gets a successor host.
   void check_watchdog(const entry_ptr& e, caf::actor_clock::time_point now);
   void on_health_answer(const entry_ptr& e, const plugin_actor& handle, bool healthy,
                         const std::string& detail);

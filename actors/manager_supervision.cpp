@@ -1,8 +1,10 @@
-// The manager's supervision: what happens when a plugin actor dies, hangs or fails its health
-// checks. The supervision_tree decides; this file carries the decision out on the actors.
+// The manager's supervision: what happens when a plugin crashes, hangs or fails its health checks.
+// The supervision_tree decides; the plugin's host carries the decision out (hold, revive, retire),
+// since a call never passes through here. A host that hung or died gets a successor.
 
 #include <spdlog/spdlog.h>
 
+#include "actors/plugin_directory.hpp"
 #include "actors/manager_impl.hpp"
 #include "messages/errors.hpp"
 
@@ -14,21 +16,6 @@ bool normal_exit(const caf::error& reason) {
   return !reason || reason == caf::exit_reason::normal || reason == caf::exit_reason::user_shutdown;
 }
 
-/// The lifecycle steps that bring a fresh (Unloaded) actor back to `reached`.
-std::vector<lifecycle_op> steps_back_to(lifecycle_position reached) {
-  std::vector<lifecycle_op> steps;
-  if (reached.code == state_code::unloaded)
-    return steps;
-  steps.push_back(lifecycle_op::load);
-  if (reached.initialized)
-    steps.push_back(lifecycle_op::init);
-  if (reached.code == state_code::running || reached.code == state_code::paused)
-    steps.push_back(lifecycle_op::start);
-  if (reached.code == state_code::paused)
-    steps.push_back(lifecycle_op::pause);
-  return steps;
-}
-
 } // namespace
 
 std::string ms_text(std::chrono::nanoseconds d) {
@@ -36,15 +23,11 @@ std::string ms_text(std::chrono::nanoseconds d) {
 }
 
 void manager_impl::on_exit() {
-  for (auto& [id, e] : entries_) {
+  for (auto& [id, e] : entries_)
     if (e->supervised && e->handle)
       anon_send_exit(e->handle, caf::exit_reason::user_shutdown);
-    if (e->previous)
-      anon_send_exit(e->previous, caf::exit_reason::user_shutdown);
-    auto stopped = make_error(errc::unavailable, id, "the plugin manager stopped");
-    fail_in_flight(e, stopped);
-    fail_held(e, stopped);
-  }
+  if (opts_.directory)
+    opts_.directory->clear();
   entries_.clear();
   subscribers_.clear();
 }
@@ -61,62 +44,62 @@ void manager_impl::on_down(const caf::down_msg& msg) {
       auto reason = is_troupe_error(msg.reason) ? detail_of(msg.reason) : describe(msg.reason);
       if (normal_exit(msg.reason))
         reason = "its actor exited (" + reason + ")";
-      on_crash(e, reason, !normal_exit(msg.reason), false);
+      auto entry = e;
+      // A supervised plugin's host ended (killed from outside): it gets a successor first.
+      if (entry->supervised && !replace_host(entry, reason))
+        return;
+      on_crash(entry, reason, !normal_exit(msg.reason));
       return;
     }
   }
 }
 
-void manager_impl::take_down(const entry_ptr& e, const std::string& why, bool kill) {
-  fail_in_flight(e, make_error(errc::crashed, e->config.id, why));
-  if (e->handle) {
-    demonitor(e->handle.address());
-    if (kill)
-      anon_send_exit(e->handle, caf::exit_reason::kill);
-    e->handle = nullptr;
+void manager_impl::on_host_crashed(const std::string& id, const std::string& reason) {
+  auto i = entries_.find(id);
+  if (i == entries_.end())
+    return;
+  auto e = i->second;
+  if (!e->handle || e->handle.address() != current_sender()->address())
+    return; // a host already replaced after a hang
+  if (e->status != entry_status::up)
+    return; // already down (stopped with its group meanwhile): its plan stands
+  on_crash(e, reason, true);
+}
+
+bool manager_impl::replace_host(const entry_ptr& e, const std::string& reason) {
+  const auto& id = e->config.id;
+  auto successor = opts_.spawner->spawn_successor(id, e->config.group, caf::actor_cast<manager_actor>(this));
+  if (!successor) {
+    emit(event_kind::restart_failed, id, describe(successor.error()));
+    give_up(e, reason + "; no successor host: " + describe(successor.error()));
+    return false;
   }
+  auto old = e->host;
+  demonitor(e->handle.address());
+  e->handle = *successor;
+  e->host = caf::actor_cast<host_actor>(*successor);
+  e->probe = opts_.spawner->probe(id);
+  anon_send(e->host, hold_atom::value, reason); // before anyone can find it
+  monitor(e->handle);
+  if (opts_.directory)
+    opts_.directory->set(id, e->handle);
+  if (old)
+    anon_send(old, forward_atom::value, e->handle); // runs once the old host runs again
+  return true;
+}
+
+void manager_impl::on_crash(const entry_ptr& e, const std::string& reason, bool abnormal) {
+  auto id = e->config.id;
   e->health_pending = false;
   e->health_failures = 0;
   e->healthy = true;
-  run_drained(e); // a reload waited for calls that were just answered: it fails
-}
-
-void manager_impl::fail_in_flight(const entry_ptr& e, const caf::error& err) {
-  auto flying = std::move(e->in_flight);
-  e->in_flight.clear();
-  for (auto& [ticket, promise] : flying)
-    promise.deliver(err);
-}
-
-void manager_impl::run_drained(const entry_ptr& e) {
-  if (!e->on_drained)
-    return;
-  auto drained = std::move(e->on_drained);
-  e->on_drained = nullptr;
-  drained();
-}
-
-void manager_impl::serve_again(const entry_ptr& e) {
-  e->status = entry_status::up;
-  e->down_reason.clear();
-  e->last_progress = clock().now();
-  e->answers_seen = e->answers;
-  auto held = std::move(e->held);
-  e->held.clear();
-  for (auto& h : held)
-    forward(e, std::move(h.call));
-}
-
-void manager_impl::on_crash(const entry_ptr& e, const std::string& reason, bool abnormal,
-                            bool kill) {
-  auto id = e->config.id;
-  take_down(e, reason, kill);
   emit(abnormal ? event_kind::crashed : event_kind::stopped, id, reason);
   if (!e->supervised) {
     spdlog::warn("plugin '{}': actor terminated ({}); unregistered", id, reason);
-    fail_held(e, make_error(errc::unavailable, id, reason));
-    tools_.remove(id);
-    entries_.erase(id);
+    demonitor(e->handle.address());
+    if (abnormal)
+      anon_send_exit(e->handle, caf::exit_reason::kill); // it hung or failed its checks
+    unregister(id);
     return;
   }
   e->status = entry_status::restarting;
@@ -150,7 +133,7 @@ void manager_impl::apply(const restart_plan& plan, const std::string& crashed,
     auto why = "stopped with its group (" + plan.group + "): plugin '" + crashed + "' failed: "
                + reason;
     if (e->status == entry_status::up) {
-      take_down(e, why, true);
+      anon_send(e->host, hold_atom::value, why);
       emit(event_kind::stopped, id, why);
       e->down_since = now;
     }
@@ -174,11 +157,12 @@ void manager_impl::apply(const restart_plan& plan, const std::string& crashed,
 }
 
 void manager_impl::give_up(const entry_ptr& e, const std::string& reason) {
-  take_down(e, reason, true);
   e->status = entry_status::failed;
   e->down_reason = reason;
+  ++e->revive; // a revive under way no longer counts
   tools_.remove(e->config.id);
-  fail_held(e, make_error(errc::unavailable, e->config.id, "stopped for good: " + reason));
+  if (e->host)
+    anon_send(e->host, retire_atom::value, reason);
   emit(event_kind::removed, e->config.id, reason);
 }
 
@@ -198,105 +182,57 @@ void manager_impl::restart_next(std::shared_ptr<std::vector<std::string>> ids, s
     if (i == entries_.end())
       continue;
     auto e = i->second;
-    if (e->restart_batch != batch || e->status != entry_status::restarting || e->handle)
+    if (e->restart_batch != batch || e->status != entry_status::restarting)
       continue; // superseded by a later plan
-    const auto& id = e->config.id;
-    auto host = opts_.spawner->spawn(id, caf::actor_cast<manager_actor>(this),
-                                     group_of(id).checkpoint_every);
-    if (!host) {
-      emit(event_kind::restart_failed, id, describe(host.error()));
-      on_crash(e, "restart failed: " + describe(host.error()), true, false);
-      continue;
-    }
-    e->handle = *host;
-    e->bring_up_since = clock().now();
-    monitor(*host);
-    auto handle = *host;
-    bring_up(e, steps_back_to(e->reached), 0,
-             [this, e, handle, ids, index, batch](caf::error err) {
-               if (e->handle == handle) { // else it went down meanwhile and was dealt with
-                 if (err) {
-                   emit(event_kind::restart_failed, e->config.id, describe(err));
-                   on_crash(e, "restart failed: " + describe(err), true, true);
-                 } else {
-                   back_up(e);
-                 }
-               }
-               restart_next(ids, index + 1, batch);
-             });
+    auto revive = ++e->revive;
+    auto host = e->host;
+    // The host builds its plugin again in place (no new actor: the address stays); the rest of
+    // the batch follows in order once it serves.
+    request(host, opts_.lifecycle_timeout, revive_atom::value,
+            plugin_state{e->reached.code, {}}, e->reached.initialized)
+      .then(
+        [this, e, revive, ids, index, batch](plugin_state&) {
+          on_revived(e, revive, {});
+          restart_next(ids, index + 1, batch);
+        },
+        [this, e, revive, ids, index, batch](caf::error& err) {
+          if (err == caf::sec::request_timeout && e->revive == revive)
+            err = make_error(errc::timeout, e->config.id,
+                             "restart did not finish within " + ms_text(opts_.lifecycle_timeout));
+          on_revived(e, revive, std::move(err));
+          restart_next(ids, index + 1, batch);
+        });
     return;
   }
 }
 
-void manager_impl::bring_up(const entry_ptr& e, std::vector<lifecycle_op> steps,
-                            std::size_t index, std::function<void(caf::error)> done) {
-  step_through(e->handle, e->config, std::move(steps), index, std::move(done));
-}
-
-void manager_impl::step_through(plugin_actor handle, plugin_config cfg,
-                                std::vector<lifecycle_op> steps, std::size_t index,
-                                std::function<void(caf::error)> done) {
-  if (index == steps.size()) {
-    done({});
+void manager_impl::on_revived(const entry_ptr& e, std::uint64_t revive, caf::error err) {
+  auto i = entries_.find(e->config.id);
+  if (i == entries_.end() || i->second != e || e->revive != revive
+      || e->status != entry_status::restarting)
+    return; // superseded: it went down again, was given up or removed meanwhile
+  if (!err) {
+    back_up(e);
     return;
   }
-  auto on_state = [this, handle, cfg, steps, index, done](plugin_state&) {
-    step_through(handle, cfg, steps, index + 1, done);
-  };
-  auto on_error = [done](caf::error& err) { done(std::move(err)); };
-  // No per-step timeout (each costs a wake-up of CAF's clock thread on the restart path): the
-  // tick checks the whole bring-up against lifecycle_timeout instead.
-  with_lifecycle_atom(steps[index], [&](auto atom) {
-    if constexpr (std::is_same<decltype(atom), load_atom>::value)
-      request(handle, caf::infinite, atom, cfg).then(on_state, on_error);
-    else
-      request(handle, caf::infinite, atom).then(on_state, on_error);
-  });
+  auto why = "restart failed: " + (is_troupe_error(err) ? detail_of(err) : describe(err));
+  emit(event_kind::restart_failed, e->config.id, describe(err));
+  // A revive that never answers is a host stuck in plugin code: it gets a successor.
+  if (is_troupe_error(err) && err.code() == static_cast<std::uint8_t>(errc::timeout)
+      && !replace_host(e, why))
+    return;
+  e->status = entry_status::up; // on_crash takes it down again and asks the tree
+  on_crash(e, why, true);
 }
 
 void manager_impl::back_up(const entry_ptr& e) {
   ++e->restarts;
+  e->status = entry_status::up;
+  e->down_reason.clear();
   auto took = std::chrono::duration_cast<std::chrono::microseconds>(clock().now() - e->down_since);
   emit(event_kind::restarted, e->config.id,
        "serving again " + std::to_string(took.count()) + " us after it went down", {},
        e->attempt, e->backoff);
-  serve_again(e);
-}
-
-void manager_impl::hold(const entry_ptr& e, routed_call call) {
-  const auto& id = e->config.id;
-  const auto& queue = group_of(id).queue;
-  if (queue.fail_fast) {
-    call.promise.deliver(make_error(errc::unavailable, id, "restarting (fail fast): "
-                                                             + e->down_reason));
-    return;
-  }
-  if (e->held.size() >= queue.capacity) {
-    call.promise.deliver(make_error(errc::unavailable, id,
-                                    "restarting, and its queue is full ("
-                                      + std::to_string(queue.capacity)
-                                      + " requests): " + e->down_reason));
-    return;
-  }
-  e->held.push_back({std::move(call), clock().now() + queue.timeout});
-}
-
-void manager_impl::fail_held(const entry_ptr& e, const caf::error& err) {
-  auto held = std::move(e->held);
-  e->held.clear();
-  for (auto& h : held)
-    h.call.promise.deliver(err);
-}
-
-void manager_impl::expire_held(const entry_ptr& e, caf::actor_clock::time_point now) {
-  while (!e->held.empty() && e->held.front().deadline <= now) {
-    auto h = std::move(e->held.front());
-    e->held.pop_front();
-    h.call.promise.deliver(make_error(
-      errc::timeout, e->config.id,
-      "still restarting after " + ms_text(group_of(e->config.id).queue.timeout) + ": "
-        + e->down_reason));
-  }
 }
 
 const group_spec& manager_impl::group_of(const std::string& id) const {

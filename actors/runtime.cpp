@@ -47,6 +47,9 @@ runtime::runtime(caf::actor_system& sys, runtime_options opts)
     spawner_(std::make_shared<plugin_spawner>(sys, shared_, std::make_shared<checkpoint_store>())) {
   auto manager_opts = with_spawner(std::move(opts.manager), spawner_);
   supervision_ = manager_opts.supervision;
+  spawner_->set_groups(supervision_);
+  manager_opts.directory = spawner_->directory();
+  set_directory(spawner_->directory());
   set_manager(spawn_manager(sys, std::move(manager_opts)));
 }
 
@@ -88,7 +91,11 @@ caf::expected<plugin_metadata> runtime::add(plugin_config cfg, std::unique_ptr<p
     return make_error(errc::bad_input, cfg.id, "cannot add a null plugin");
   if (auto err = take_id_from(cfg, *impl))
     return err;
-  auto host = spawn_plugin_host(system(), cfg.id, std::move(impl), shared_, manager());
+  host_options opts;
+  opts.manager = manager();
+  opts.directory = spawner_->directory();
+  auto host = caf::actor_cast<plugin_actor>(
+    spawn_plugin_host(system(), cfg.id, std::move(impl), shared_, std::move(opts)));
   auto md = register_plugin(std::move(cfg), host);
   if (!md) {
     caf::anon_send_exit(host, caf::exit_reason::user_shutdown);
@@ -109,8 +116,7 @@ caf::expected<runtime::spawned> runtime::spawn_supervised(plugin_config cfg,
     if (auto err = take_id_from(cfg, **probe))
       return err;
   }
-  const auto* group = find_group(supervision_, cfg.group.empty() ? root_group : cfg.group);
-  auto host = spawner_->spawn_new(cfg.id, factory, manager(), group ? group->checkpoint_every : 1);
+  auto host = spawner_->spawn_new(cfg.id, cfg.group, factory, manager());
   if (!host)
     return std::move(host.error());
   return spawned{std::move(cfg), std::move(*host)};

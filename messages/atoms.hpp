@@ -58,4 +58,25 @@ using import_atom = caf::atom_constant<caf::atom("t_import")>;
 /// Manager: reload a plugin's code (build the new version beside the old, swap, carry state).
 using reload_atom = caf::atom_constant<caf::atom("t_reload")>;
 
+/// Manager: where plugin `id` answers (lookup_atom, id) -> plugin_actor, its stable address.
+using lookup_atom = caf::atom_constant<caf::atom("t_lookup")>;
+
+// Internal between the manager and the hosts it made (never on a published interface).
+/// Host: drop the plugin object and hold calls (hold_atom, why).
+using hold_atom = caf::atom_constant<caf::atom("t_hold")>;
+/// Host: build the plugin object again and bring it to a position (revive_atom, state, initialized).
+using revive_atom = caf::atom_constant<caf::atom("t_revive")>;
+/// Host: stopped for good; answer every call with why (retire_atom, why).
+using retire_atom = caf::atom_constant<caf::atom("t_retire")>;
+/// Host: its successor after a hang; forward every message there (forward_atom, plugin_actor).
+using forward_atom = caf::atom_constant<caf::atom("t_forward")>;
+/// Host, to itself: held calls' deadlines.
+using expire_atom = caf::atom_constant<caf::atom("t_expire")>;
+/// Host, to itself: everything queued before its crash has been answered.
+using barrier_atom = caf::atom_constant<caf::atom("t_barrier")>;
+/// Manager: a host's plugin crashed (crashed_atom, id, reason).
+using crashed_atom = caf::atom_constant<caf::atom("t_crashed")>;
+/// Manager: a host rolled a reload back (rollback_atom, id, why, metadata of the version serving).
+using rollback_atom = caf::atom_constant<caf::atom("t_rollbk")>;
+
 } // namespace troupe

@@ -38,6 +38,10 @@ namespace troupe {
 /// - reload, id: builds the plugin's new version (from its file) beside the old one, carries the
 ///   state over and swaps it in between two requests; answers the new metadata, or the error
 ///   (the old version then serves on unchanged).
+/// - lookup, id: the plugin's stable address (not_found if none): send it execute, call_tool and
+///   function directly, one hop each way; it stays valid across crashes, restarts and reloads
+///   while the plugin is registered. execute, call_tool and function sent here are handed on to
+///   it (delegated: its answer goes straight back to the caller).
 /// Supervision: a plugin that crashes is restarted as its group says (see
 /// actors/supervision/supervision_spec.hpp); requests in flight get errc::crashed naming the plugin
 /// and the reason, requests arriving while it restarts wait in a bounded queue (or fail fast).
@@ -69,6 +73,7 @@ using manager_actor = caf::typed_actor<
   caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
   caf::replies_to<function_atom, std::string, std::string, payload>::with<payload>,
   caf::replies_to<subscribe_atom, caf::actor>::with<bool>,
-  caf::replies_to<reload_atom, std::string>::with<plugin_metadata>>;
+  caf::replies_to<reload_atom, std::string>::with<plugin_metadata>,
+  caf::replies_to<lookup_atom, std::string>::with<plugin_actor>>;
 
 } // namespace troupe

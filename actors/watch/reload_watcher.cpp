@@ -63,7 +63,7 @@ void load_new(reloader_actor* self, const std::string& path) {
   }
   auto cfg = st.opts.new_plugin;
   cfg.id = spec->config.id;
-  auto host = st.spawner->spawn_new(cfg.id, *factory, st.manager, 1);
+  auto host = st.spawner->spawn_new(cfg.id, cfg.group, *factory, st.manager);
   if (!host) {
     spdlog::warn("watch: new file '{}': {}", path, describe(host.error()));
     return;

@@ -1,0 +1,184 @@
+// A host's calls: execute, tools and functions run on its plugin object, one at a time; a call
+// that calls another plugin is suspended until that answer arrives, while others are served.
+
+#include "actors/host/plugin_host_impl.hpp"
+
+#include "actors/plugin_directory.hpp"
+#include "messages/errors.hpp"
+
+namespace troupe::detail {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+/// Answers a promise with a value or an error.
+void deliver(caf::typed_response_promise<payload>& promise, caf::expected<payload> out) {
+  if (out)
+    promise.deliver(std::move(*out));
+  else
+    promise.deliver(std::move(out.error()));
+}
+
+} // namespace
+
+caf::result<payload> plugin_host::on_call(invocation inv) {
+  switch (mode_) {
+    case host_mode::serving:
+      return invoke(std::move(inv));
+    case host_mode::holding: {
+      auto promise = make_response_promise<payload>();
+      hold(std::move(inv), promise);
+      return promise;
+    }
+    case host_mode::retired:
+      return make_error(errc::unavailable, id_, "stopped for good: " + reason_);
+    default: // crashed, hung: queued before the crash or the hang was given up
+      return make_error(errc::crashed, id_, reason_);
+  }
+}
+
+void plugin_host::probe_begin(bool request, clock_type::time_point now) {
+  if (!opts_.probe)
+    return;
+  if (request)
+    opts_.probe->begin(current_sender(), current_message_id(), now);
+  else
+    opts_.probe->begin(nullptr, caf::message_id{}, now);
+}
+
+bool plugin_host::probe_end() {
+  return !opts_.probe || opts_.probe->end();
+}
+
+caf::result<payload> plugin_host::invoke(invocation inv) {
+  if (auto err = instance_->refuse(inv)) {
+    stats_.record_rejected();
+    return err;
+  }
+  auto started = clock_type::now();
+  probe_begin(true, started);
+  auto step = instance_->begin(inv);
+  if (!probe_end()) {
+    on_hang_ended();
+    return caf::delegated<payload>{}; // the watchdog answered this call
+  }
+  if (!step)
+    return finish(started, std::move(step.error()));
+  if (!step->call)
+    return finish(started, std::move(step->result));
+  auto promise = make_response_promise<payload>();
+  drive(std::move(*step), waiting_call{promise, started, {}});
+  return promise;
+}
+
+void plugin_host::run_held(invocation inv, caf::typed_response_promise<payload> promise) {
+  if (auto err = instance_->refuse(inv)) {
+    stats_.record_rejected();
+    promise.deliver(std::move(err));
+    return;
+  }
+  auto started = clock_type::now();
+  probe_begin(false, started); // its caller is not the current message's sender
+  auto step = instance_->begin(inv);
+  if (!probe_end()) {
+    on_hang_ended();
+    promise.deliver(make_error(errc::crashed, id_, reason_));
+    return;
+  }
+  if (!step)
+    deliver(promise, finish(started, std::move(step.error())));
+  else if (!step->call)
+    deliver(promise, finish(started, std::move(step->result)));
+  else
+    drive(std::move(*step), waiting_call{promise, started, {}});
+}
+
+caf::expected<payload> plugin_host::finish(clock_type::time_point started,
+                                           caf::expected<payload> out) {
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - started);
+  stats_.record(static_cast<std::uint64_t>(nanos.count()), !out);
+  if (!out) {
+    auto err = attribute(std::move(out.error()), id_);
+    if (is_fatal(err))
+      return crash(detail_of(err));
+    if (probation_left_ > 0)
+      on_probation(false);
+    return err;
+  }
+  if (auto err = instance_->after_success(); is_fatal(err))
+    crash(detail_of(err)); // this call's answer stands; the checkpoint crashed the plugin
+  else if (probation_left_ > 0)
+    on_probation(true);
+  return out;
+}
+
+void plugin_host::drive(call_step step, waiting_call w) {
+  plugin_actor target;
+  while (step.call) {
+    target = opts_.directory ? opts_.directory->find(step.call->target) : plugin_actor{};
+    if (target || opts_.manager)
+      break;
+    step = instance_->resume(step.ticket,
+                             make_error(errc::unavailable, step.call->target,
+                                        "this plugin's host has no manager to call"));
+  }
+  if (!step.call) {
+    deliver(w.promise, finish(w.started, std::move(step.result)));
+    return;
+  }
+  auto ticket = step.ticket;
+  auto call = std::move(*step.call);
+  w.target = call.target;
+  waiting_[ticket] = std::move(w);
+  auto on_ok = [this, ticket](payload& out) { on_answer(ticket, std::move(out)); };
+  auto on_error = [this, ticket, target = call.target, timeout = call.timeout](caf::error& err) {
+    if (err == caf::sec::request_timeout)
+      err = make_error(errc::timeout, target,
+                       "no answer within " + std::to_string(timeout.count()) + " ms");
+    on_answer(ticket, std::move(err));
+  };
+  if (target)
+    request(target, call.timeout, execute_atom::value, std::move(call.input))
+      .then(std::move(on_ok), std::move(on_error));
+  else // not in this process's directory: the manager knows, or says why not
+    request(opts_.manager, call.timeout, execute_atom::value, call.target, std::move(call.input))
+      .then(std::move(on_ok), std::move(on_error));
+}
+
+void plugin_host::on_answer(std::uint64_t ticket, caf::expected<payload> answer) {
+  auto i = waiting_.find(ticket);
+  if (i == waiting_.end() || !instance_)
+    return; // answered already (unloaded, crashed or swapped meanwhile)
+  auto w = std::move(i->second);
+  waiting_.erase(i);
+  probe_begin(false, clock_type::now());
+  auto step = instance_->resume(ticket, std::move(answer));
+  if (!probe_end()) {
+    on_hang_ended();
+    deliver(w.promise, make_error(errc::crashed, id_, reason_));
+    return;
+  }
+  drive(std::move(step), std::move(w));
+  if (waiting_.empty() && on_drained_) {
+    auto drained = std::move(on_drained_);
+    on_drained_ = nullptr;
+    drained();
+  }
+}
+
+void plugin_host::fail_waiting(const std::string& why) {
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& [ticket, w] : waiting) {
+    if (instance_)
+      instance_->abandon(ticket);
+    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now()
+                                                                      - w.started);
+    stats_.record(static_cast<std::uint64_t>(nanos.count()), true);
+    w.promise.deliver(make_error(errc::unavailable, id_,
+                                 "call waiting on plugin '" + w.target + "' was dropped: " + why));
+  }
+}
+
+} // namespace troupe::detail

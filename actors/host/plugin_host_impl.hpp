@@ -1,0 +1,156 @@
+#pragma once
+// Internal to actors/: the actor that is a plugin's stable address. One file per job:
+// plugin_host.cpp (messages, lifecycle, queries), host_calls.cpp (execute, tools, functions and
+// the calls a plugin makes), host_supervision.cpp (crash, hold, revive, retire, forward) and
+// host_reload.cpp (reload, probation, rollback).
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/host/call_probe.hpp"
+#include "actors/host/plugin_instance.hpp"
+#include "actors/latency_stats.hpp"
+#include "actors/plugin_host.hpp"
+
+namespace troupe::detail {
+
+/// A call held while the plugin restarts or swaps, answered timeout at `deadline`.
+struct held_call {
+  invocation inv;
+  caf::typed_response_promise<payload> promise;
+  caf::actor_clock::time_point deadline;
+};
+
+/// An invocation suspended until the plugin it called answers.
+struct waiting_call {
+  caf::typed_response_promise<payload> promise;
+  std::chrono::steady_clock::time_point started;
+  std::string target; ///< The plugin it waits on, for error messages.
+};
+
+/// What the host does with a call.
+enum class host_mode : std::uint8_t {
+  serving,    ///< Its plugin object runs it.
+  crashed,    ///< The plugin crashed: calls queued before the crash are answered crashed.
+  holding,    ///< Restarting or swapping: calls wait in the bounded queue (or fail fast).
+  retired,    ///< Stopped for good: calls are answered unavailable.
+  hung,       ///< Its plugin hung and the watchdog gave up on it: answered crashed until...
+  forwarding, ///< ...its successor is known: everything goes there.
+};
+
+class plugin_host final : public host_actor::base {
+public:
+  plugin_host(caf::actor_config& cfg, std::string id, std::unique_ptr<plugin> impl,
+              std::shared_ptr<shared_state> shared, host_options opts);
+
+  const char* name() const override { return "troupe.plugin_host"; }
+
+  behavior_type make_behavior() override;
+
+  void on_exit() override;
+
+private:
+  // -- lifecycle and queries (plugin_host.cpp) ----------------------------------------------------
+
+  caf::result<plugin_state> on_load(plugin_config cfg);
+  caf::result<plugin_state> on_step(lifecycle_op op);
+  caf::result<plugin_state> on_unload();
+  caf::result<payload> on_export();
+  caf::result<plugin_state> on_import(payload state);
+  plugin_health on_health();
+  plugin_stats on_stats();
+  plugin_metadata on_metadata();
+  plugin_info on_list();
+  std::vector<tool_info> on_tools();
+  /// The state it reports when its plugin object is gone.
+  plugin_state state_when_away() const;
+  /// Why a lifecycle step cannot run now (not serving), or none.
+  caf::error refuse_step(lifecycle_op op) const;
+
+  // -- calls (host_calls.cpp) ---------------------------------------------------------------------
+
+  /// Runs, holds or answers a call as the mode says.
+  caf::result<payload> on_call(invocation inv);
+  caf::result<payload> invoke(invocation inv);
+  caf::expected<payload> finish(std::chrono::steady_clock::time_point started,
+                                caf::expected<payload> out);
+  void drive(call_step step, waiting_call w);
+  void on_answer(std::uint64_t ticket, caf::expected<payload> answer);
+  /// Answers every suspended call with unavailable (it was dropped: `why`) and tells the plugin
+  /// to drop them.
+  void fail_waiting(const std::string& why);
+  /// Plugin code for a call starts: tells the watchdog who waits for it (`request`: the current
+  /// message's sender; else nobody, as for a continuation).
+  void probe_begin(bool request, std::chrono::steady_clock::time_point now);
+  /// Plugin code returned: false if the watchdog answered the call meanwhile (the host is hung).
+  bool probe_end();
+
+  // -- supervision (host_supervision.cpp) ---------------------------------------------------------
+
+  /// The plugin crashed with `reason`: answers crashed from now to the barrier, reports it (or,
+  /// unsupervised, ends the actor). Returns the error for the call that crashed it.
+  caf::error crash(const std::string& reason);
+  /// Crashes on a fatal error; returns other errors as they are.
+  caf::error crash_if_fatal(caf::error err);
+  /// Ends the plugin object: suspended calls are answered `why` (errc::crashed).
+  void drop_instance(const std::string& why);
+  /// The hang ended: the watchdog answered the call and a successor takes over.
+  void on_hang_ended();
+  void hold(invocation inv, caf::typed_response_promise<payload> promise);
+  /// Runs the held calls in order (the ones behind a crash among them are answered crashed).
+  void serve_held();
+  /// Runs one held call, answering `promise`.
+  void run_held(invocation inv, caf::typed_response_promise<payload> promise);
+  void expire_held();
+  void fail_held(const caf::error& err);
+  void on_hold(const std::string& why);
+  caf::result<plugin_state> on_revive(plugin_state target, bool initialized);
+  void on_retire(const std::string& why);
+  void on_forward(plugin_actor successor);
+  void on_barrier();
+  /// A fresh plugin object stepped to `target` (load with the last config, init, start, pause).
+  caf::expected<std::unique_ptr<plugin_instance>> build(lifecycle_position target);
+
+  // -- reload (host_reload.cpp) -------------------------------------------------------------------
+
+  caf::result<plugin_metadata> on_reload();
+  /// Carries the state over, starts the new version and swaps it in; or the old one serves on.
+  void swap_in(caf::typed_response_promise<plugin_metadata> promise);
+  /// Carries the old version's state into staged_ and brings it to the old one's position.
+  caf::error prepare_staged();
+  /// Ends a reload that failed: the old version serves on; answers `promise` with `err`.
+  void reload_failed(caf::error err, caf::typed_response_promise<plugin_metadata> promise);
+  /// Counts a finished call of a version on probation; rolls back after rollback_after failures.
+  void on_probation(bool ok);
+  void end_probation();
+
+  std::string id_;
+  std::shared_ptr<shared_state> shared_;
+  host_options opts_;
+  std::unique_ptr<plugin_instance> instance_; ///< Null unless serving (or unsupervised, crashed).
+  plugin_config config_;                      ///< From the last load: a revive loads it again.
+  plugin_metadata last_metadata_;             ///< Reported while the plugin object is gone.
+  host_mode mode_ = host_mode::serving;
+  std::string reason_;                        ///< Why it is not serving.
+  std::deque<held_call> held_;
+  bool expiry_scheduled_ = false;
+  bool releasing_ = false; ///< Revived: serves the held calls at the next barrier.
+  std::unordered_map<std::uint64_t, waiting_call> waiting_;
+  latency_stats stats_;
+  plugin_actor successor_;
+  // Reload.
+  bool reloading_ = false;
+  std::unique_ptr<plugin_instance> staged_; ///< A reload's new version, waiting for the swap.
+  std::function<void()> on_drained_; ///< Runs once waiting_ empties while swapping.
+  std::unique_ptr<plugin_instance> previous_; ///< The version before the last reload, on probation.
+  std::size_t probation_left_ = 0;
+  std::size_t probation_failures_ = 0;
+};
+
+} // namespace troupe::detail
