@@ -55,6 +55,9 @@ protected:
   }
 
 public:
+  /// Where plugin `id` answers: this process's directory, the addresses looked up before, or
+  /// the manager (lookup; kept). The manager's error (not_found naming the plugins there are).
+  caf::expected<plugin_actor> resolve(const std::string& id);
 
   /// Runs `input` through plugin `id`; the plugin's output or an error naming it.
   caf::expected<payload> execute(const std::string& id, const payload& input);
@@ -108,10 +111,6 @@ public:
 
 protected:
   caf::actor_system& system() const { return sys_; }
-
-  /// Where plugin `id` answers: this process's directory, the addresses looked up before, or
-  /// the manager (lookup; kept). The manager's error (not_found naming the plugins there are).
-  caf::expected<plugin_actor> resolve(const std::string& id);
 
 private:
   /// Asks the manager.
