@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
 
 #include "actors/checkpoint_store.hpp"
@@ -20,7 +21,14 @@ namespace troupe {
 class plugin_directory;
 namespace detail {
 class call_probe;
-}
+class plugin_instance;
+} // namespace detail
+
+/// A plugin instance built (loaded) in the background for its host's next restart. Local only.
+struct spare_instance {
+  std::shared_ptr<detail::plugin_instance> instance;
+  std::uint64_t generation = 0; ///< The host's code generation it was built for.
+};
 
 /// Makes a fresh plugin object of the same code (a restart, a reload); the error if it cannot.
 using plugin_rebuild = std::function<caf::expected<std::unique_ptr<plugin>>()>;
@@ -58,7 +66,8 @@ using host_actor = plugin_actor::extend<
   caf::reacts_to<forward_atom, plugin_actor>,
   caf::replies_to<reload_atom>::with<plugin_metadata>,
   caf::reacts_to<expire_atom>,
-  caf::reacts_to<barrier_atom>>;
+  caf::reacts_to<barrier_atom>,
+  caf::reacts_to<spare_atom, spare_instance>>;
 
 /// What a supervised host tells its manager: its plugin crashed (crashed, id, reason); it rolled a
 /// reload back (rollback, id, why, the metadata of the version serving again).
@@ -83,3 +92,5 @@ plugin_actor spawn_plugin_host(caf::actor_system& sys, std::string id,
                                manager_actor manager = {});
 
 } // namespace troupe
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::spare_instance)

@@ -10,15 +10,16 @@
 // the root group, one_for_one, backoff min 0 (every restart immediate), an intensity that never
 // escalates, a deep request queue (not fail-fast), no watchdog, no health checks.
 //
-// For each plugin, one event-based driver actor talks to rt.manager() (requests without timeout):
+// For each plugin, one event-based driver actor talks to the plugin's address, resolved once
+// (requests without timeout):
 //   plain:   sends execute "ping" and waits for the answer, K times (after W warm-up pings);
 //            records each round trip.
 //   restart: sends execute "crash"; in the handler of its crashed error it takes t0 and at once
-//            sends execute "ping", which the manager holds while the plugin restarts and the new
+//            sends execute "ping", which the plugin's actor holds while it restarts and the new
 //            instance serves; at the ping's answer t1; records t1 - t0. K times (after W / 10
-//            warm-up cycles). The manager acts on the crashed answer at once, so the ping finds
-//            the plugin restarting; should it reach the old actor all the same, it is answered
-//            crashed too: it is sent again (t0 kept) and counted as raced.
+//            warm-up cycles). The actor holds everything after its crash, so the ping finds
+//            the plugin restarting; should it be answered crashed all the same, it is sent
+//            again (t0 kept) and counted as raced.
 //   serving_again: the manager's own figure, parsed from the detail of the `restarted` events
 //            (rt.subscribe): from the manager seeing the crash to the new instance up, before the
 //            held ping is forwarded.
@@ -170,15 +171,15 @@ void failed(caf::event_based_actor* self, const state_ptr& st, const std::string
   finish(self, st, false);
 }
 
-void crash_cycle(caf::event_based_actor* self, const troupe::manager_actor& manager,
+void crash_cycle(caf::event_based_actor* self, const troupe::plugin_actor& address,
                  const state_ptr& st);
 
 /// The ping after a crash: answered by the restarted instance.
-void ping_after_crash(caf::event_based_actor* self, const troupe::manager_actor& manager,
+void ping_after_crash(caf::event_based_actor* self, const troupe::plugin_actor& address,
                       const state_ptr& st, clock_type::time_point t0) {
-  self->request(manager, caf::infinite, troupe::execute_atom::value, st->id, ping_payload())
+  self->request(address, caf::infinite, troupe::execute_atom::value, ping_payload())
     .then(
-      [self, manager, st, t0](troupe::payload& out) {
+      [self, address, st, t0](troupe::payload& out) {
         auto t1 = clock_type::now();
         if (out != ping_payload()) {
           failed(self, st, "wrong answer to the ping after a crash");
@@ -186,19 +187,19 @@ void ping_after_crash(caf::event_based_actor* self, const troupe::manager_actor&
         }
         if (st->cycles_done++ >= st->warmup_crashes)
           st->s.restart.push_back(micros(t1 - t0));
-        crash_cycle(self, manager, st);
+        crash_cycle(self, address, st);
       },
-      [self, manager, st, t0](caf::error& err) {
-        if (is_crashed(err)) { // reached the old actor before the manager saw it go down
+      [self, address, st, t0](caf::error& err) {
+        if (is_crashed(err)) { // should not happen: the actor holds calls after a crash
           ++st->s.raced;
-          ping_after_crash(self, manager, st, t0);
+          ping_after_crash(self, address, st, t0);
           return;
         }
         failed(self, st, "ping after a crash: " + troupe::describe(err));
       });
 }
 
-void crash_cycle(caf::event_based_actor* self, const troupe::manager_actor& manager,
+void crash_cycle(caf::event_based_actor* self, const troupe::plugin_actor& address,
                  const state_ptr& st) {
   if (st->reported)
     return;
@@ -207,32 +208,32 @@ void crash_cycle(caf::event_based_actor* self, const troupe::manager_actor& mana
     return;
   }
   ++st->s.crash_cycles;
-  self->request(manager, caf::infinite, troupe::execute_atom::value, st->id, crash_payload())
+  self->request(address, caf::infinite, troupe::execute_atom::value, crash_payload())
     .then(
       [self, st](troupe::payload&) { failed(self, st, "\"crash\" was answered, not crashed"); },
-      [self, manager, st](caf::error& err) {
+      [self, address, st](caf::error& err) {
         if (!is_crashed(err)) {
           failed(self, st, "crash: " + troupe::describe(err));
           return;
         }
         auto t0 = clock_type::now();
-        ping_after_crash(self, manager, st, t0);
+        ping_after_crash(self, address, st, t0);
       });
 }
 
 /// Plain pings (warm-up first), then the crash cycles.
-void plain_ping(caf::event_based_actor* self, const troupe::manager_actor& manager,
+void plain_ping(caf::event_based_actor* self, const troupe::plugin_actor& address,
                 const state_ptr& st) {
   if (st->reported)
     return;
   if (st->pings_done == st->warmup_pings + st->iterations) {
-    crash_cycle(self, manager, st);
+    crash_cycle(self, address, st);
     return;
   }
   auto t0 = clock_type::now();
-  self->request(manager, caf::infinite, troupe::execute_atom::value, st->id, ping_payload())
+  self->request(address, caf::infinite, troupe::execute_atom::value, ping_payload())
     .then(
-      [self, manager, st, t0](troupe::payload& out) {
+      [self, address, st, t0](troupe::payload& out) {
         auto t1 = clock_type::now();
         if (out != ping_payload()) {
           failed(self, st, "wrong answer to a plain ping");
@@ -240,17 +241,17 @@ void plain_ping(caf::event_based_actor* self, const troupe::manager_actor& manag
         }
         if (st->pings_done++ >= st->warmup_pings)
           st->s.plain.push_back(micros(t1 - t0));
-        plain_ping(self, manager, st);
+        plain_ping(self, address, st);
       },
       [self, st](caf::error& err) { failed(self, st, "plain ping: " + troupe::describe(err)); });
 }
 
-samples drive(caf::actor_system& sys, const troupe::manager_actor& manager, const std::string& id,
+samples drive(caf::actor_system& sys, const troupe::plugin_actor& address, const std::string& id,
               const options& opts) {
   std::promise<samples> done;
   auto result = done.get_future();
   // Held until the driver reports: no request or timer need refer to it to keep it alive.
-  auto driver = sys.spawn([&done, &opts, id, manager](caf::event_based_actor* self) {
+  auto driver = sys.spawn([&done, &opts, id, address](caf::event_based_actor* self) {
     auto st = std::make_shared<driver_state>();
     st->id = id;
     st->iterations = opts.iterations;
@@ -258,7 +259,7 @@ samples drive(caf::actor_system& sys, const troupe::manager_actor& manager, cons
     st->warmup_crashes = opts.warmup / 10;
     st->done = &done;
     self->delayed_send(self, std::chrono::seconds(300), deadline_atom::value);
-    plain_ping(self, manager, st);
+    plain_ping(self, address, st);
     return caf::behavior{[self, st](deadline_atom) { finish(self, st, true); }};
   });
   return result.get();
@@ -307,7 +308,12 @@ double print_figures(const std::string& name, std::vector<double> xs) {
 /// Measures one plugin and prints its figures; false if something went wrong.
 bool measure(caf::actor_system& sys, troupe::runtime& rt, serving_again_log& log,
              const std::string& id, const std::string& label, const options& opts) {
-  auto s = drive(sys, rt.manager(), id, opts);
+  auto address = rt.resolve(id); // once: the plugin's stable address
+  if (!address) {
+    std::fprintf(stderr, "restart_latency: %s\n", troupe::describe(address.error()).c_str());
+    return false;
+  }
+  auto s = drive(sys, *address, id, opts);
   // The restarted events reach the subscriber asynchronously: wait for the last ones (untimed).
   for (int i = 0; i < 500 && log.count(id) < s.crash_cycles; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -117,10 +117,10 @@ const std::map<std::string, group_field<double>>& number_keys() {
 /// The [[groups]] keys whose values are strings or booleans.
 caf::error read_group_word(const std::string& origin, const std::string& k,
                            const toml::node& value, group_spec& g) {
-  if (k == "preserve_state") {
+  if (k == "preserve_state" || k == "standby") {
     if (!value.is_boolean())
-      return bad(origin, value, "'preserve_state' in [[groups]] must be true or false");
-    g.preserve_state = *value.value<bool>();
+      return bad(origin, value, "'" + k + "' in [[groups]] must be true or false");
+    (k == "standby" ? g.standby : g.preserve_state) = *value.value<bool>();
     return {};
   }
   if (k != "name" && k != "parent" && k != "strategy" && k != "queue")

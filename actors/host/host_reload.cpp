@@ -35,7 +35,7 @@ caf::result<plugin_metadata> plugin_host::on_reload() {
     return make_error(errc::invalid_state, id_, "a reload of this plugin is under way");
   if (mode_ != host_mode::serving || !instance_)
     return make_error(errc::unavailable, id_, "cannot reload while it is not up: " + reason_);
-  auto fresh = build(build_target(instance_->position()));
+  auto fresh = build(build_target(instance_->position()), false);
   if (!fresh)
     return std::move(fresh.error());
   reloading_ = true;
@@ -69,6 +69,8 @@ void plugin_host::swap_in(caf::typed_response_promise<plugin_metadata> promise) 
     probation_failures_ = 0;
   }
   instance_ = std::move(staged_);
+  ++generation_; // new code: a spare of the old one is stale
+  spare_.reset();
   reloading_ = false;
   mode_ = host_mode::serving;
   reason_.clear();
@@ -136,6 +138,8 @@ void plugin_host::on_probation(bool ok) {
   fail_waiting("rolled back: " + why);
   instance_ = std::move(previous_);
   probation_failures_ = 0;
+  ++generation_;
+  spare_.reset();
   if (opts_.manager)
     send(caf::actor_cast<host_report_actor>(opts_.manager), rollback_atom::value, id_, why, back_md);
 }

@@ -5,6 +5,7 @@
 
 #include "actors/host/plugin_host_impl.hpp"
 
+#include <caf/event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "messages/errors.hpp"
@@ -36,6 +37,7 @@ caf::error plugin_host::crash(const std::string& reason) {
   }
   drop_instance("it crashed: " + reason);
   end_probation();
+  spare_wanted_ = opts_.group.standby;
   // Everything already queued is answered crashed; what comes after the barrier is held.
   send(this, barrier_atom::value);
   if (opts_.manager)
@@ -66,7 +68,37 @@ void plugin_host::on_barrier() {
     mode_ = host_mode::serving;
     reason_.clear();
     serve_held();
+    request_spare();
   }
+}
+
+void plugin_host::request_spare() {
+  if (!spare_wanted_ || spare_ || spare_pending_ || !opts_.rebuild
+      || mode_ != host_mode::serving)
+    return;
+  spare_pending_ = true;
+  auto host = caf::actor_cast<host_actor>(this);
+  // Built on another worker: the plugin's calls go on meanwhile.
+  home_system().spawn([host, rebuild = opts_.rebuild, id = id_, shared = shared_,
+                       checkpoints = opts_.checkpoints, every = opts_.group.checkpoint_every,
+                       cfg = config_, generation = generation_](caf::event_based_actor* self) {
+    spare_instance spare{nullptr, generation};
+    if (auto impl = rebuild()) {
+      auto built = std::make_shared<plugin_instance>(id, std::move(*impl), shared, checkpoints,
+                                                     every);
+      if (built->load(cfg))
+        spare.instance = std::move(built);
+    }
+    self->send(host, spare_atom::value, std::move(spare));
+    self->quit();
+  });
+}
+
+void plugin_host::on_spare(spare_instance spare) {
+  spare_pending_ = false;
+  if (!spare.instance || spare.generation != generation_ || spare_ || !spare_wanted_)
+    return; // failed, stale (reloaded meanwhile) or not wanted any more
+  spare_ = std::make_unique<plugin_instance>(std::move(*spare.instance));
 }
 
 void plugin_host::on_hang_ended() {
@@ -90,7 +122,21 @@ void plugin_host::on_hold(const std::string& why) {
   mode_ = host_mode::holding;
 }
 
-caf::expected<std::unique_ptr<plugin_instance>> plugin_host::build(lifecycle_position target) {
+caf::expected<std::unique_ptr<plugin_instance>> plugin_host::build(lifecycle_position target,
+                                                                   bool use_spare) {
+  if (use_spare && spare_ && target.code != state_code::unloaded) {
+    auto fresh = std::move(spare_); // loaded already: it only needs init and start
+    auto at = caf::expected<plugin_state>{fresh->state()};
+    if (target.initialized)
+      at = fresh->step(lifecycle_op::init);
+    if (at && (target.code == state_code::running || target.code == state_code::paused))
+      at = fresh->step(lifecycle_op::start);
+    if (at && target.code == state_code::paused)
+      at = fresh->step(lifecycle_op::pause);
+    if (at)
+      return fresh;
+    // The spare could not be brought up: build afresh, as without one.
+  }
   auto impl = opts_.rebuild ? opts_.rebuild()
                             : caf::expected<std::unique_ptr<plugin>>{
                               make_error(errc::invalid_state, id_, "no factory to build it again")};
@@ -117,7 +163,7 @@ caf::result<plugin_state> plugin_host::on_revive(plugin_state target, bool initi
     return make_error(errc::unavailable, id_, "this host was retired after a hang: " + reason_);
   if (instance_ && (mode_ == host_mode::serving || releasing_))
     return instance_->state(); // revived already
-  auto built = build({target.code, initialized});
+  auto built = build({target.code, initialized}, true);
   if (!built)
     return std::move(built.error());
   instance_ = std::move(*built);

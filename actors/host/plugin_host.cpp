@@ -26,6 +26,7 @@ void plugin_host::on_exit() {
   fail_held(make_error(errc::unavailable, id_, "its actor stopped: " + why));
   instance_.reset();
   previous_.reset();
+  spare_.reset();
 }
 
 plugin_host::behavior_type plugin_host::make_behavior() {
@@ -98,6 +99,7 @@ plugin_host::behavior_type plugin_host::make_behavior() {
     [=](reload_atom) -> caf::result<plugin_metadata> { return on_reload(); },
     [=](expire_atom) { expire_held(); },
     [=](barrier_atom) { on_barrier(); },
+    [=](spare_atom, spare_instance& spare) { on_spare(std::move(spare)); },
   };
 }
 

@@ -114,8 +114,13 @@ private:
   void on_retire(const std::string& why);
   void on_forward(plugin_actor successor);
   void on_barrier();
-  /// A fresh plugin object stepped to `target` (load with the last config, init, start, pause).
-  caf::expected<std::unique_ptr<plugin_instance>> build(lifecycle_position target);
+  /// A fresh plugin object stepped to `target` (load with the last config, init, start, pause);
+  /// with `use_spare`, the spare (already loaded) if there is one.
+  caf::expected<std::unique_ptr<plugin_instance>> build(lifecycle_position target,
+                                                        bool use_spare);
+  /// Has a spare instance built in the background when the group wants one and none is there.
+  void request_spare();
+  void on_spare(spare_instance spare);
 
   // -- reload (host_reload.cpp) -------------------------------------------------------------------
 
@@ -144,6 +149,11 @@ private:
   std::unordered_map<std::uint64_t, waiting_call> waiting_;
   latency_stats stats_;
   plugin_actor successor_;
+  // Standby: a spare instance (loaded) for the next restart, once the plugin has crashed.
+  std::unique_ptr<plugin_instance> spare_;
+  bool spare_wanted_ = false;
+  bool spare_pending_ = false;
+  std::uint64_t generation_ = 0; ///< Its code's generation: a reload or rollback makes spares stale.
   // Reload.
   bool reloading_ = false;
   std::unique_ptr<plugin_instance> staged_; ///< A reload's new version, waiting for the swap.

@@ -85,6 +85,11 @@ struct group_spec {
   /// A reload carries the old version's state to the new one (docs/hot-reload.md). false: the
   /// new version starts with its own initial state. Default: true.
   bool preserve_state = true;
+  /// After a plugin's first crash, keep a spare instance of it built in the background (loaded,
+  /// not initialised), so that its next restart only initialises and starts it (a Lua restart
+  /// then skips building the state and compiling the script). Costs one more instance's memory,
+  /// only for plugins that have crashed. Default: true.
+  bool standby = true;
 };
 
 /// Every group of a node. A "root" group with default settings exists even if not listed; a

@@ -173,3 +173,42 @@ TEST_F(StableAddress, ALuaPluginKeepsItsAddressAcrossAReloadAndARollback) {
 
 } // namespace
 } // namespace troupe::test
+
+namespace troupe::test {
+namespace {
+
+using Standby = Supervision;
+
+TEST_F(Standby, AfterACrashASpareIsBuiltAndTheNextRestartTakesItWithTheCheckpoint) {
+  start(); // quiet root group: standby on (the default)
+  auto control = add("w");
+  ASSERT_TRUE(rt->start_all());
+  ASSERT_TRUE(exec("w", "inc"));
+  crash("w");
+  ASSERT_TRUE(log.wait(event_kind::restarted, "w"));
+  // The restart built instance 2; a spare (instance 3) is built in the background.
+  ASSERT_TRUE(eventually([&] { return exec("w", "ping") && control->instances.load() == 3; }));
+  EXPECT_EQ(instance_of("w"), 2);
+  crash("w");
+  // The second restart took the spare: no instance was built for it.
+  EXPECT_EQ(instance_of("w"), 3);
+  auto counter = exec("w", "inc");
+  ASSERT_TRUE(counter) << describe(counter.error());
+  EXPECT_EQ(*unpack_as<std::int64_t>(*counter), 2) << "the checkpoint was restored into the spare";
+}
+
+TEST_F(Standby, WithStandbyOffEveryRestartBuildsItsOwnInstance) {
+  auto g = quiet_group(root_group);
+  g.standby = false;
+  start({g});
+  auto control = add("w");
+  ASSERT_TRUE(rt->start_all());
+  crash("w");
+  EXPECT_EQ(instance_of("w"), 2);
+  crash("w");
+  EXPECT_EQ(instance_of("w"), 3);
+  EXPECT_EQ(control->instances.load(), 3);
+}
+
+} // namespace
+} // namespace troupe::test
