@@ -31,8 +31,11 @@
 // Exit status: 1 if a request failed otherwise than expected, a restarted event is missing or the
 // deadline (300 s per plugin) passed; else 0 (2 for a bad command line or a setup failure).
 //
-// Usage: restart_latency [--iterations K] [--warmup W] [--no-lua]
-//   defaults: K = 2000, W = 200. Logging is set to errors only (every crash would otherwise log
+// Usage: restart_latency [--iterations K] [--warmup W] [--gap-ms G] [--no-standby] [--no-lua]
+//   defaults: K = 2000, W = 200, G = 0: crashes back to back. With G > 0 the driver keeps the
+//   plugin busy with pings (not recorded) for G ms after each restart, as for a plugin under load
+//   that crashes now and then; its host builds its standby instance meanwhile
+//   (docs/supervision.md, `standby`). Logging is set to errors only (every crash would otherwise log
 //   warnings).
 
 #include <algorithm>
@@ -107,6 +110,8 @@ struct options {
   std::size_t iterations = 2000;
   std::size_t warmup = 200;
   bool lua = true;
+  bool standby = true;
+  std::size_t gap_ms = 0; ///< Pings between a restart and the next crash (0: back to back).
 };
 
 options parse(int argc, char** argv) {
@@ -116,6 +121,11 @@ options parse(int argc, char** argv) {
                                  app.add_option("--iterations", o.iterations, "Crash cycles")
                                    ->check(CLI::PositiveNumber);
                                  app.add_option("--warmup", o.warmup, "Warm-up pings");
+                                 app.add_option("--gap-ms", o.gap_ms,
+                                                "Pings between a restart and the next crash");
+                                 auto* no_standby =
+                                   app.add_flag("--no-standby", "Group setting standby = false");
+                                 no_standby->each([&](const std::string&) { o.standby = false; });
                                  auto* no_lua = app.add_flag("--no-lua", "Native plugin only");
                                  no_lua->each([&](const std::string&) { o.lua = false; });
                                });
@@ -143,6 +153,7 @@ struct driver_state {
   samples s;
   std::promise<samples>* done = nullptr;
   bool reported = false;
+  std::chrono::milliseconds gap{0}; ///< Pings before the next crash cycle.
 };
 
 using state_ptr = std::shared_ptr<driver_state>;
@@ -174,6 +185,18 @@ void failed(caf::event_based_actor* self, const state_ptr& st, const std::string
 void crash_cycle(caf::event_based_actor* self, const troupe::plugin_actor& address,
                  const state_ptr& st);
 
+/// Keeps the plugin busy with pings (not recorded) until `until`, then crashes it again.
+void load_until(caf::event_based_actor* self, const troupe::plugin_actor& address,
+                const state_ptr& st, clock_type::time_point until) {
+  if (clock_type::now() >= until) {
+    crash_cycle(self, address, st);
+    return;
+  }
+  self->request(address, caf::infinite, troupe::execute_atom::value, ping_payload())
+    .then([self, address, st, until](troupe::payload&) { load_until(self, address, st, until); },
+          [self, st](caf::error& err) { failed(self, st, "load ping: " + troupe::describe(err)); });
+}
+
 /// The ping after a crash: answered by the restarted instance.
 void ping_after_crash(caf::event_based_actor* self, const troupe::plugin_actor& address,
                       const state_ptr& st, clock_type::time_point t0) {
@@ -187,7 +210,7 @@ void ping_after_crash(caf::event_based_actor* self, const troupe::plugin_actor& 
         }
         if (st->cycles_done++ >= st->warmup_crashes)
           st->s.restart.push_back(micros(t1 - t0));
-        crash_cycle(self, address, st);
+        load_until(self, address, st, clock_type::now() + st->gap);
       },
       [self, address, st, t0](caf::error& err) {
         if (is_crashed(err)) { // should not happen: the actor holds calls after a crash
@@ -259,6 +282,7 @@ samples drive(caf::actor_system& sys, const troupe::plugin_actor& address, const
     st->warmup_crashes = opts.warmup / 10;
     st->done = &done;
     self->delayed_send(self, std::chrono::seconds(300), deadline_atom::value);
+    st->gap = std::chrono::milliseconds{opts.gap_ms};
     plain_ping(self, address, st);
     return caf::behavior{[self, st](deadline_atom) { finish(self, st, true); }};
   });
@@ -350,6 +374,8 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
 
   auto ropts = troupe::bench::immediate_restart_options(1024);
+  for (auto& g : ropts.manager.supervision.groups)
+    g.standby = opts.standby;
   if (auto err = troupe::validate(ropts.manager.supervision)) {
     std::fprintf(stderr, "restart_latency: supervision config: %s\n",
                  troupe::describe(err).c_str());

@@ -35,13 +35,14 @@ caf::error plugin_host::crash(const std::string& reason) {
     quit(err);
     return err;
   }
-  drop_instance("it crashed: " + reason);
-  end_probation();
-  spare_wanted_ = opts_.group.standby;
-  // Everything already queued is answered crashed; what comes after the barrier is held.
+  // Everything already queued is answered crashed; what comes after the barrier is held. The
+  // manager hears of it first: it decides while the old plugin object is torn down here.
   send(this, barrier_atom::value);
   if (opts_.manager)
     send(caf::actor_cast<host_report_actor>(opts_.manager), crashed_atom::value, id_, reason);
+  drop_instance("it crashed: " + reason);
+  end_probation();
+  spare_wanted_ = opts_.group.standby;
   return err;
 }
 
