@@ -193,12 +193,22 @@ client::register_plugins(std::vector<std::pair<plugin_config, plugin_actor>> plu
     return results;
   }
   auto self = pool_->take();
+  // A window of requests in flight: answers are awaited in order, and a blocking actor looks for
+  // each among those already arrived, so an unbounded window costs quadratic time.
+  constexpr std::size_t window = 256;
   std::vector<caf::message_id> ids;
-  for (auto& [cfg, handle] : plugins)
+  auto send_next = [&] {
+    auto& [cfg, handle] = plugins[ids.size()];
     ids.push_back((*self)->request(manager_, caf::infinite, register_atom::value, cfg, handle).id());
+  };
+  while (ids.size() < std::min(window, plugins.size()))
+    send_next();
   bool timed_out = false;
-  for (std::size_t i = 0; i < plugins.size(); ++i)
+  for (std::size_t i = 0; i < plugins.size(); ++i) {
     results.push_back(await_answer<plugin_metadata>(*self, ids[i], plugins[i].first.id, timed_out));
+    if (ids.size() < plugins.size())
+      send_next();
+  }
   if (!timed_out)
     pool_->give_back(std::move(self));
   return results;

@@ -51,6 +51,9 @@ manager_impl::manager_impl(caf::actor_config& cfg, manager_options opts)
     if (!g.queue.fail_fast && g.queue.timeout.count() > 0)
       tick = std::min(tick, std::max(g.queue.timeout / 10, std::chrono::milliseconds{1}));
   };
+  // Requests sent with ask() time out on the tick: a quarter of the shortest of their timeouts.
+  auto shortest = std::min(opts_.lifecycle_timeout, opts_.query_timeout);
+  tick = std::min(tick, std::max(shortest / 4, std::chrono::milliseconds{1}));
   consider(*find_group(opts_.supervision, root_group));
   for (const auto& g : opts_.supervision.groups)
     consider(g);
@@ -151,12 +154,9 @@ caf::result<plugin_metadata> manager_impl::on_register(plugin_config cfg, plugin
     e->probe = opts_.spawner->probe(id);
   }
   entries_.emplace(id, e); // reserves the id
-  if (!tick_scheduled_) {
-    tick_scheduled_ = true;
-    delayed_send(this, tick_interval_, tick_atom::value);
-  }
+  schedule_tick();
   auto promise = make_response_promise<plugin_metadata>();
-  request(host, opts_.query_timeout, metadata_atom::value).then(
+  ask<plugin_metadata>(host, opts_.query_timeout,
     [this, e, host, promise](plugin_metadata& md) mutable {
       auto id = e->config.id;
       auto i = entries_.find(id);
@@ -173,7 +173,8 @@ caf::result<plugin_metadata> manager_impl::on_register(plugin_config cfg, plugin
       tree_.remove_plugin(id);
       promise.deliver(make_error(errc::unavailable, id,
                                  "did not answer its metadata request: " + describe(err)));
-    });
+    },
+    metadata_atom::value);
   return promise;
 }
 
@@ -218,7 +219,7 @@ void manager_impl::adopt_metadata(entry& e, plugin_metadata md) {
 
 void manager_impl::refresh_tools(const entry_ptr& e, plugin_actor handle,
                                  std::function<void()> then) {
-  request(handle, opts_.query_timeout, tools_atom::value).then(
+  ask<std::vector<tool_info>>(handle, opts_.query_timeout,
     [this, e, handle, then](std::vector<tool_info>& tools) {
       // Only the plugin's current actor (or the one a reload is about to swap in) speaks for it.
       auto i = entries_.find(e->config.id);
@@ -227,7 +228,14 @@ void manager_impl::refresh_tools(const entry_ptr& e, plugin_actor handle,
         tools_.set(e->config.id, std::move(tools));
       then();
     },
-    [then](caf::error&) { then(); });
+    [then](caf::error&) { then(); }, tools_atom::value);
+}
+
+void manager_impl::schedule_tick() {
+  if (tick_scheduled_)
+    return;
+  tick_scheduled_ = true;
+  delayed_send(this, tick_interval_, tick_atom::value);
 }
 
 caf::result<payload> manager_impl::call_tool(const std::string& name, payload args) {

@@ -11,6 +11,7 @@ namespace troupe::detail {
 
 void manager_impl::on_tick() {
   auto now = clock().now();
+  deadlines_.expire(now);
   std::vector<std::string> due_groups;
   auto due = [&](const std::string& group) {
     if (std::find(due_groups.begin(), due_groups.end(), group) != due_groups.end())

@@ -12,6 +12,7 @@
 
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/deadline_queue.hpp"
 #include "actors/manager.hpp"
 #include "actors/manager_state.hpp"
 #include "actors/plugin_spawner.hpp"
@@ -54,6 +55,34 @@ public:
 
 private:
   // -- registry and routing (manager.cpp) ---------------------------------------------------------
+
+  /// request(dest, xs...) answered to `on_ok` or `on_error`; past `timeout` (checked on the tick,
+  /// not by a CAF timeout) `on_error` gets caf::sec::request_timeout and a late answer is dropped.
+  template <class T, class Handle, class... Ts>
+  void ask(const Handle& dest, std::chrono::milliseconds timeout, std::function<void(T&)> on_ok,
+           std::function<void(caf::error&)> on_error, Ts&&... xs) {
+    auto settled = deadlines_.add(clock().now() + timeout, [on_error] {
+      caf::error err = caf::sec::request_timeout;
+      on_error(err);
+    });
+    schedule_tick();
+    request(dest, caf::infinite, std::forward<Ts>(xs)...)
+      .then(
+        [settled, on_ok](T& x) {
+          if (!*settled) {
+            *settled = true;
+            on_ok(x);
+          }
+        },
+        [settled, on_error](caf::error& err) {
+          if (!*settled) {
+            *settled = true;
+            on_error(err);
+          }
+        });
+  }
+  /// Makes sure the tick runs (it keeps running once started).
+  void schedule_tick();
 
   caf::expected<entry_ptr> find(const std::string& id);
   caf::result<plugin_metadata> on_register(plugin_config cfg, plugin_actor host);
@@ -149,6 +178,7 @@ private:
   std::uint64_t next_batch_ = 1;
   std::vector<caf::actor> subscribers_;
   std::map<std::string, caf::actor_clock::time_point> last_health_; ///< Per group.
+  deadline_queue deadlines_; ///< Of the requests sent with ask().
   std::chrono::milliseconds tick_interval_;
   bool tick_scheduled_ = false;
 };

@@ -70,19 +70,20 @@ void manager_impl::send_step(lifecycle_op op, const entry_ptr& e,
         done();
         return;
       }
-      request(handle, opts_.query_timeout, metadata_atom::value).then(
+      ask<plugin_metadata>(
+        handle, opts_.query_timeout,
         [this, e, done](plugin_metadata& md) {
           adopt_metadata(*e, std::move(md));
           done();
         },
-        [done](caf::error&) { done(); });
+        [done](caf::error&) { done(); }, metadata_atom::value);
     });
   };
   with_lifecycle_atom(op, [&](auto atom) {
     if constexpr (std::is_same<decltype(atom), load_atom>::value)
-      request(handle, opts_.lifecycle_timeout, atom, e->config).then(on_state, on_error);
+      ask<plugin_state>(handle, opts_.lifecycle_timeout, on_state, on_error, atom, e->config);
     else
-      request(handle, opts_.lifecycle_timeout, atom).then(on_state, on_error);
+      ask<plugin_state>(handle, opts_.lifecycle_timeout, on_state, on_error, atom);
   });
 }
 

@@ -28,6 +28,7 @@ void manager_impl::on_exit() {
       anon_send_exit(e->handle, caf::exit_reason::user_shutdown);
   if (opts_.directory)
     opts_.directory->clear();
+  deadlines_.clear();
   entries_.clear();
   subscribers_.clear();
 }
