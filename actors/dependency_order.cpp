@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "messages/errors.hpp"
 
@@ -33,45 +35,52 @@ std::string describe_cycle(const std::map<std::string, const plugin_metadata*>& 
 } // namespace
 
 caf::expected<std::vector<std::string>> dependency_order(const std::vector<plugin_metadata>& plugins) {
-  std::map<std::string, const plugin_metadata*> by_id;
-  for (const auto& p : plugins)
-    by_id[p.id] = &p;
-  std::map<std::string, std::size_t> unmet;            // id -> dependencies not yet ordered
-  std::map<std::string, std::vector<std::string>> dependents;
-  for (const auto& p : plugins) {
-    std::set<std::string> deps(p.dependencies.begin(), p.dependencies.end());
+  // Indexes, not names, in the loop: a node orders thousands of plugins for every bulk step.
+  std::unordered_map<std::string, std::size_t> index;
+  index.reserve(plugins.size());
+  for (std::size_t i = 0; i < plugins.size(); ++i)
+    index[plugins[i].id] = i;
+  std::vector<std::size_t> unmet(plugins.size(), 0); // dependencies not yet ordered
+  std::vector<std::vector<std::size_t>> dependents(plugins.size());
+  for (std::size_t i = 0; i < plugins.size(); ++i) {
+    std::set<std::string> deps(plugins[i].dependencies.begin(), plugins[i].dependencies.end());
     for (const auto& d : deps) {
-      if (by_id.count(d) == 0)
-        return make_error(errc::missing_dependency, p.id,
+      auto found = index.find(d);
+      if (found == index.end())
+        return make_error(errc::missing_dependency, plugins[i].id,
                           "depends on '" + d + "', which is not registered");
-      dependents[d].push_back(p.id);
+      dependents[found->second].push_back(i);
     }
-    unmet[p.id] = deps.size();
+    unmet[i] = deps.size();
   }
   // Ready plugins, best first: higher priority, then smaller id.
-  auto before = [&](const std::string& a, const std::string& b) {
-    auto pa = by_id[a]->priority;
-    auto pb = by_id[b]->priority;
-    return pa != pb ? pa > pb : a < b;
+  auto before = [&](std::size_t a, std::size_t b) {
+    auto pa = plugins[a].priority;
+    auto pb = plugins[b].priority;
+    return pa != pb ? pa > pb : plugins[a].id < plugins[b].id;
   };
-  std::set<std::string, decltype(before)> ready(before);
-  for (const auto& [id, n] : unmet)
-    if (n == 0)
-      ready.insert(id);
+  std::set<std::size_t, decltype(before)> ready(before);
+  for (std::size_t i = 0; i < plugins.size(); ++i)
+    if (unmet[i] == 0)
+      ready.insert(i);
   std::vector<std::string> order;
+  order.reserve(plugins.size());
   while (!ready.empty()) {
-    auto id = *ready.begin();
+    auto i = *ready.begin();
     ready.erase(ready.begin());
-    order.push_back(id);
-    for (const auto& dependent : dependents[id])
+    order.push_back(plugins[i].id);
+    for (auto dependent : dependents[i])
       if (--unmet[dependent] == 0)
         ready.insert(dependent);
   }
   if (order.size() != plugins.size()) {
+    std::map<std::string, const plugin_metadata*> by_id;
     std::set<std::string> remaining;
-    for (const auto& [id, n] : unmet)
-      if (n > 0)
-        remaining.insert(id);
+    for (std::size_t i = 0; i < plugins.size(); ++i) {
+      by_id[plugins[i].id] = &plugins[i];
+      if (unmet[i] > 0)
+        remaining.insert(plugins[i].id);
+    }
     auto cycle = describe_cycle(by_id, remaining);
     return make_error(errc::dependency_cycle, cycle.substr(0, cycle.find(' ')),
                       "dependency cycle: " + cycle);
@@ -84,11 +93,12 @@ dependency_waves(const std::vector<plugin_metadata>& plugins) {
   auto order = dependency_order(plugins);
   if (!order)
     return std::move(order.error());
-  std::map<std::string, const plugin_metadata*> by_id;
+  std::unordered_map<std::string, const plugin_metadata*> by_id;
+  by_id.reserve(plugins.size());
   for (const auto& p : plugins)
     by_id[p.id] = &p;
   std::vector<std::vector<std::string>> waves;
-  std::set<std::string> in_wave;
+  std::unordered_set<std::string> in_wave;
   for (const auto& id : *order) {
     const auto& md = *by_id.at(id);
     bool joins = !waves.empty() && by_id.at(waves.back().front())->priority == md.priority
