@@ -27,6 +27,8 @@ void manager_impl::on_tick() {
   for (const auto& [id, e] : entries_)
     all.push_back(e);
   for (const auto& e : all) {
+    if (e->host && (e->status == entry_status::restarting || e->reloading))
+      anon_send(e->host, expire_atom::value); // its held calls' deadlines
     if (e->status != entry_status::up || !e->handle)
       continue;
     check_watchdog(e, now);

@@ -34,9 +34,9 @@ caf::result<plugin_metadata> manager_impl::reload(const std::string& id) {
   auto started = clock().now();
   auto promise = make_response_promise<plugin_metadata>();
   emit(event_kind::reload_started, id, "building version beside " + version_of(e->metadata));
-  auto host = e->host;
-  request(host, opts_.lifecycle_timeout, reload_atom::value).then(
-    [this, e, host, started, promise](plugin_metadata& md) mutable {
+  ask<plugin_metadata>(
+    e->host, opts_.lifecycle_timeout,
+    [this, e, started, promise](plugin_metadata& md) mutable {
       e->reloading = false;
       e->reload_failures = 0;
       ++e->reloads;
@@ -57,7 +57,8 @@ caf::result<plugin_metadata> manager_impl::reload(const std::string& id) {
            e->reload_failures);
       promise.deliver(make_error(errc::load_failed, e->config.id,
                                  "reload failed, the old version serves on: " + why));
-    });
+    },
+    reload_atom::value);
   return promise;
 }
 

@@ -189,20 +189,20 @@ void manager_impl::restart_next(std::shared_ptr<std::vector<std::string>> ids, s
     auto host = e->host;
     // The host builds its plugin again in place (no new actor: the address stays); the rest of
     // the batch follows in order once it serves.
-    request(host, opts_.lifecycle_timeout, revive_atom::value,
-            plugin_state{e->reached.code, {}}, e->reached.initialized)
-      .then(
-        [this, e, revive, ids, index, batch](plugin_state&) {
-          on_revived(e, revive, {});
-          restart_next(ids, index + 1, batch);
-        },
-        [this, e, revive, ids, index, batch](caf::error& err) {
-          if (err == caf::sec::request_timeout && e->revive == revive)
-            err = make_error(errc::timeout, e->config.id,
-                             "restart did not finish within " + ms_text(opts_.lifecycle_timeout));
-          on_revived(e, revive, std::move(err));
-          restart_next(ids, index + 1, batch);
-        });
+    ask<plugin_state>(
+      host, opts_.lifecycle_timeout,
+      [this, e, revive, ids, index, batch](plugin_state&) {
+        on_revived(e, revive, {});
+        restart_next(ids, index + 1, batch);
+      },
+      [this, e, revive, ids, index, batch](caf::error& err) {
+        if (err == caf::sec::request_timeout && e->revive == revive)
+          err = make_error(errc::timeout, e->config.id,
+                           "restart did not finish within " + ms_text(opts_.lifecycle_timeout));
+        on_revived(e, revive, std::move(err));
+        restart_next(ids, index + 1, batch);
+      },
+      revive_atom::value, plugin_state{e->reached.code, {}}, e->reached.initialized);
     return;
   }
 }

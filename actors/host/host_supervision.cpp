@@ -224,7 +224,9 @@ void plugin_host::hold(invocation inv, caf::typed_response_promise<payload> prom
   }
   held_.push_back({std::move(inv), std::move(promise),
                    std::chrono::steady_clock::now() + queue.timeout});
-  if (!expiry_scheduled_) {
+  // A supervised host's manager sends `expire` on its tick while the plugin is down (no timer
+  // here: each would wake CAF's clock thread on the restart path); an unsupervised one has none.
+  if (!opts_.rebuild && !expiry_scheduled_) {
     expiry_scheduled_ = true;
     delayed_send(this, queue.timeout, expire_atom::value);
   }
@@ -240,7 +242,7 @@ void plugin_host::expire_held() {
                                  "still restarting after " + ms_of(opts_.group.queue.timeout)
                                    + ": " + reason_));
   }
-  if (!held_.empty()) {
+  if (!held_.empty() && !opts_.rebuild) {
     expiry_scheduled_ = true;
     delayed_send(this, held_.front().deadline - now, expire_atom::value);
   }
