@@ -199,7 +199,8 @@ client::register_plugins(std::vector<std::pair<plugin_config, plugin_actor>> plu
   std::vector<caf::message_id> ids;
   auto send_next = [&] {
     auto& [cfg, handle] = plugins[ids.size()];
-    ids.push_back((*self)->request(manager_, caf::infinite, register_atom::value, cfg, handle).id());
+    auto sent = (*self)->request(manager_, caf::infinite, register_atom::value, cfg, handle);
+    ids.push_back(sent.id());
   };
   while (ids.size() < std::min(window, plugins.size()))
     send_next();

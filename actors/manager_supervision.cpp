@@ -69,7 +69,8 @@ void manager_impl::on_host_crashed(const std::string& id, const std::string& rea
 
 bool manager_impl::replace_host(const entry_ptr& e, const std::string& reason) {
   const auto& id = e->config.id;
-  auto successor = opts_.spawner->spawn_successor(id, e->config.group, caf::actor_cast<manager_actor>(this));
+  auto successor = opts_.spawner->spawn_successor(id, e->config.group,
+                                                  caf::actor_cast<manager_actor>(this));
   if (!successor) {
     emit(event_kind::restart_failed, id, describe(successor.error()));
     give_up(e, reason + "; no successor host: " + describe(successor.error()));

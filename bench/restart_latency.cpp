@@ -35,8 +35,8 @@
 //   defaults: K = 2000, W = 200, G = 0: crashes back to back. With G > 0 the driver keeps the
 //   plugin busy with pings (not recorded) for G ms after each restart, as for a plugin under load
 //   that crashes now and then; its host builds its standby instance meanwhile
-//   (docs/supervision.md, `standby`). Logging is set to errors only (every crash would otherwise log
-//   warnings).
+//   (docs/supervision.md, `standby`). Logging is set to errors only (every crash would
+//   otherwise log warnings).
 
 #include <algorithm>
 #include <atomic>

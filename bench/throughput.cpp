@@ -1,6 +1,7 @@
 // bench/throughput: pipelined execute throughput with 4 native echo plugins and 256 calls
-// outstanding, by id (each id resolved once to its plugin's address), against the same driver on 4 bare CAF echo actors
-// measured in the same run (the target is >= 0.7x). Usage: throughput [calls-per-round] [CAF options]
+// outstanding, by id (each id resolved once to its plugin's address), against the same driver
+// on 4 bare CAF echo actors measured in the same run (the target is >= 0.7x).
+// Usage: throughput [calls-per-round] [CAF options]
 
 #include <chrono>
 #include <cstdio>

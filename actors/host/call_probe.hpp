@@ -24,8 +24,8 @@ class call_probe {
 public:
   using time_point = caf::actor_clock::time_point;
 
-  /// Plugin code starts running for a call from `caller` (request `id`; null caller or a non-request
-  /// id: nobody waits) at `now`.
+  /// Plugin code starts running for a call from `caller` (request `id`; a null caller or a
+  /// non-request id: nobody waits) at `now`.
   void begin(caf::strong_actor_ptr caller, caf::message_id id, time_point now);
 
   /// Plugin code returned; false if the watchdog answered the call meanwhile.

@@ -141,7 +141,8 @@ void plugin_host::on_probation(bool ok) {
   ++generation_;
   spare_.reset();
   if (opts_.manager)
-    send(caf::actor_cast<host_report_actor>(opts_.manager), rollback_atom::value, id_, why, back_md);
+    send(caf::actor_cast<host_report_actor>(opts_.manager), rollback_atom::value, id_, why,
+         back_md);
 }
 
 } // namespace troupe::detail

@@ -153,7 +153,7 @@ private:
   std::unique_ptr<plugin_instance> spare_;
   bool spare_wanted_ = false;
   bool spare_pending_ = false;
-  std::uint64_t generation_ = 0; ///< Its code's generation: a reload or rollback makes spares stale.
+  std::uint64_t generation_ = 0; ///< Code generation: reloads and rollbacks make spares stale.
   // Reload.
   bool reloading_ = false;
   std::unique_ptr<plugin_instance> staged_; ///< A reload's new version, waiting for the swap.

@@ -3,12 +3,14 @@
 // calls from plain code. Built and run by ctest (docs_example_embedding), and built against an
 // installed Troupe with find_package(troupe) (install_consumer), so it stays true.
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "actors/runtime.hpp"
 #include "messages/errors.hpp"
@@ -85,8 +87,26 @@ bool runtime_example() {
   auto bad = rt.execute("shout", troupe::pack(42));
   std::printf("shout(42) -> %s\n", troupe::describe(bad.error()).c_str());
 
+  // An actor resolves the plugin once and talks to its address: one hop each way, the manager
+  // not on the path; the address stays valid across crashes, restarts and reloads.
+  auto address = rt.resolve("shout");
+  bool from_actor = false;
+  if (address) {
+    caf::scoped_actor self{sys};
+    self->request(*address, std::chrono::seconds{5}, troupe::execute_atom::value,
+                  troupe::pack(std::string("from an actor")))
+      .receive(
+        [&](troupe::payload& p) {
+          std::printf("actor -> shout -> %s\n", troupe::unpack_as<std::string>(p)->c_str());
+          from_actor = true;
+        },
+        [](caf::error& err) {
+          std::printf("actor call failed: %s\n", troupe::describe(err).c_str());
+        });
+  }
+
   rt.shutdown_all(); // stop and unload in reverse dependency order
-  return *troupe::unpack_as<std::string>(*out) == "HELLO, TROUPE" && !bad;
+  return *troupe::unpack_as<std::string>(*out) == "HELLO, TROUPE" && !bad && from_actor;
 }
 
 /// A whole node from a config file, the same file `troupe run` reads (here given as text; use
