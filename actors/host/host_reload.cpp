@@ -92,11 +92,7 @@ caf::error plugin_host::prepare_staged() {
                                                     + detail_of(state.error()));
     } // not_found: the plugin keeps no state, nothing to carry
   }
-  caf::expected<plugin_state> at = staged_->state();
-  if (old.code == state_code::running || old.code == state_code::paused)
-    at = staged_->step(lifecycle_op::start);
-  if (at && old.code == state_code::paused)
-    at = staged_->step(lifecycle_op::pause);
+  auto at = staged_->step_to(old);
   return at ? caf::error{} : std::move(at.error());
 }
 

@@ -127,14 +127,7 @@ caf::expected<std::unique_ptr<plugin_instance>> plugin_host::build(lifecycle_pos
                                                                    bool use_spare) {
   if (use_spare && spare_ && target.code != state_code::unloaded) {
     auto fresh = std::move(spare_); // loaded already: it only needs init and start
-    auto at = caf::expected<plugin_state>{fresh->state()};
-    if (target.initialized)
-      at = fresh->step(lifecycle_op::init);
-    if (at && (target.code == state_code::running || target.code == state_code::paused))
-      at = fresh->step(lifecycle_op::start);
-    if (at && target.code == state_code::paused)
-      at = fresh->step(lifecycle_op::pause);
-    if (at)
+    if (fresh->step_to(target))
       return fresh;
     // The spare could not be brought up: build afresh, as without one.
   }
@@ -148,12 +141,8 @@ caf::expected<std::unique_ptr<plugin_instance>> plugin_host::build(lifecycle_pos
   if (target.code == state_code::unloaded)
     return fresh;
   auto at = fresh->load(config_);
-  if (at && target.initialized)
-    at = fresh->step(lifecycle_op::init);
-  if (at && (target.code == state_code::running || target.code == state_code::paused))
-    at = fresh->step(lifecycle_op::start);
-  if (at && target.code == state_code::paused)
-    at = fresh->step(lifecycle_op::pause);
+  if (at)
+    at = fresh->step_to(target);
   if (!at)
     return std::move(at.error());
   return fresh;

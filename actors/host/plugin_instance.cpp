@@ -130,6 +130,17 @@ caf::expected<plugin_state> plugin_instance::step(lifecycle_op op) {
   return state_;
 }
 
+caf::expected<plugin_state> plugin_instance::step_to(lifecycle_position target) {
+  caf::expected<plugin_state> at = state_;
+  if (target.initialized && !initialized_)
+    at = step(lifecycle_op::init);
+  if (at && (target.code == state_code::running || target.code == state_code::paused))
+    at = step(lifecycle_op::start);
+  if (at && target.code == state_code::paused)
+    at = step(lifecycle_op::pause);
+  return at;
+}
+
 caf::expected<plugin_state> plugin_instance::unload() {
   auto next = check(lifecycle_op::unload);
   if (!next)

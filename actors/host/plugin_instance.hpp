@@ -44,6 +44,10 @@ public:
   caf::expected<plugin_state> load(plugin_config cfg);
   /// init, start, pause, resume or stop (init restores a checkpoint, stop saves one).
   caf::expected<plugin_state> step(lifecycle_op op);
+  /// From Loaded, the steps up to `target` (init if it is initialised, start if Running or
+  /// Paused, pause if Paused); the first error. A restart and a reload bring a new instance back
+  /// to where the old one was with it.
+  caf::expected<plugin_state> step_to(lifecycle_position target);
   /// Always ends Unloaded; the hook's error is returned all the same.
   caf::expected<plugin_state> unload();
 
