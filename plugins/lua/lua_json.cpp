@@ -99,7 +99,10 @@ private:
       flush(f);
   }
 
-  /// Moves the waiting items into the container's table, creating it if needed.
+  /// Moves the waiting items into the container's table, creating it if needed. Each item is
+  /// set from the top of the stack down, the set popping it (no copies): a new array table was
+  /// made with room for exactly these items, and neither part of a table cares about the order
+  /// its entries are set in.
   void flush(frame& f) {
     luaL_checkstack(L_, 4, "json_parse");
     int waiting = lua_gettop(L_) - f.base + 1;
@@ -114,27 +117,14 @@ private:
       --room_; // the table stays on the stack
     }
     int table = f.base - 1;
-    if (f.array && f.stored == 0) {
-      // The table was just made with room for exactly these items: set them from the top down,
-      // each rawseti popping its value (the array part does not care about the order).
-      for (int i = waiting; i >= 1; --i)
-        lua_rawseti(L_, table, i);
-      f.stored = waiting;
-      return;
-    }
     if (f.array) {
-      for (int i = 0; i < waiting; ++i) {
-        lua_pushvalue(L_, f.base + i);
-        lua_rawseti(L_, table, ++f.stored);
-      }
+      for (int i = waiting; i >= 1; --i)
+        lua_rawseti(L_, table, f.stored + i);
+      f.stored += waiting;
     } else {
-      for (int i = 0; i + 1 < waiting; i += 2) {
-        lua_pushvalue(L_, f.base + i);
-        lua_pushvalue(L_, f.base + i + 1);
-        lua_rawset(L_, table);
-      }
+      for (int i = 0; i + 1 < waiting; i += 2)
+        lua_rawset(L_, table); // the key and value on top
     }
-    lua_settop(L_, table);
   }
 
   bool open(bool array) {
