@@ -13,6 +13,7 @@
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/msgpack_codec.hpp"
+#include "plugins/lua/key_cache.hpp"
 #include "plugins/lua/lua_value.hpp"
 #include "plugins/lua/run_guard.hpp"
 
@@ -26,7 +27,8 @@ namespace {
 /// the stack short. Returning false stops the parse (too deep).
 class lua_sax {
 public:
-  explicit lua_sax(lua_State* L) : L_(L) {}
+  /// Member names go through `keys` if it is set.
+  lua_sax(lua_State* L, key_cache* keys) : L_(L), keys_(keys) {}
 
   bool Null() { return put([this] { lua_pushnil(L_); }); }
   bool Bool(bool v) { return put([&] { lua_pushboolean(L_, v); }); }
@@ -49,8 +51,11 @@ public:
   bool StartObject() { return open(false); }
   bool StartArray() { return open(true); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
-    reserve();
-    lua_pushlstring(L_, s, n);
+    reserve(); // leaves 3 free slots at least: the cache needs 2
+    if (keys_ != nullptr)
+      keys_->push(L_, s, n);
+    else
+      lua_pushlstring(L_, s, n);
     return true;
   }
   bool EndObject(rapidjson::SizeType) { return close(); }
@@ -144,6 +149,7 @@ private:
   }
 
   lua_State* L_;
+  key_cache* keys_;
   std::vector<frame> frames_;
   int room_ = 0; ///< free stack slots known to be there (see reserve)
   bool too_deep_ = false;
@@ -157,7 +163,7 @@ int json_parse(lua_State* L) {
   if (auto* guard = run_guard::of(L))
     guard->charge(L, len / 16 + 1);
   lua_settop(L, 1);
-  lua_sax sax{L};
+  lua_sax sax{L, static_cast<key_cache*>(lua_touserdata(L, lua_upvalueindex(1)))};
   rapidjson::MemoryStream stream(text, len);
   rapidjson::Reader reader;
   constexpr unsigned flags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;

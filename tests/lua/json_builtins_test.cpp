@@ -69,6 +69,27 @@ protected:
   hosted_script encode;
 };
 
+TEST_F(LuaJson, MemberNamesThatCollideInTheKeyCacheParseExactly) {
+  // Names of every length around the cache's 32-byte bound, names alike in length and first,
+  // middle and last bytes, and more names than the cache has slots, parsed more than once.
+  json doc = json::object();
+  for (int n = 0; n <= 40; ++n) {
+    std::string name(static_cast<std::size_t>(n), 'm');
+    doc[name] = n;
+    if (n >= 3) {
+      name[1] = 'x';
+      doc[name] = {{"inner" + std::to_string(n), -n}};
+    }
+  }
+  for (int i = 0; i < 100; ++i)
+    doc["name" + std::to_string(i)] = i;
+  for (int round = 0; round < 3; ++round) {
+    auto out = run(parse, json(doc.dump()).dump());
+    ASSERT_TRUE(out) << text_of(out.error());
+    EXPECT_EQ((*out)["value"], doc) << round;
+  }
+}
+
 TEST_F(LuaJson, ParseThenEncodeRoundTrips) {
   const std::string text = R"({"a":[1,2,{"b":"c"}],"d":1.5,"e":true,"f":"\u00e9"})";
   auto value = parsed(text)["value"];

@@ -246,6 +246,40 @@ TEST_F(ValueMapping, MapsOfEveryHeaderSizeEncodeAsMsgpackCPacksThem) {
   }
 }
 
+/// A map whose keys collide in the state's key cache in many ways: every length from 0 to 40
+/// (the cache holds up to 32 bytes), pairs alike in their length and first, middle and last
+/// bytes, and more keys than the cache has slots.
+json colliding_keys(int round) {
+  json m = json::object();
+  for (int n = 0; n <= 40; ++n) {
+    std::string key(static_cast<std::size_t>(n), 'k');
+    m[key] = n + round;
+    if (n >= 3) {
+      key[1] = 'x';
+      m[key] = -n - round;
+      key[1] = 'y';
+      m[key] = std::to_string(n);
+    }
+  }
+  for (int i = 0; i < 100; ++i)
+    m["key" + std::to_string(i * 7 + round)] = i;
+  return m;
+}
+
+TEST_F(ValueMapping, MapKeysThatCollideInTheKeyCacheRoundTrip) {
+  auto h = host_ok("function execute(x) local n = 0 for k in pairs(x) do n = n + 1 end "
+                   "return {x = x, n = n, short = x['kxk'], long = x[string.rep('k', 40)]} end");
+  for (int round = 0; round < 3; ++round) {
+    auto in = colliding_keys(round);
+    auto out = run(h, in.dump());
+    ASSERT_TRUE(out) << text_of(out.error());
+    EXPECT_EQ((*out)["x"], in) << round;
+    EXPECT_EQ((*out)["n"], in.size()) << round;
+    EXPECT_EQ((*out)["short"], -3 - round);
+    EXPECT_EQ((*out)["long"], 40 + round);
+  }
+}
+
 TEST_F(ValueMapping, NonStringKeysSurvive) {
   auto h = host_ok(evaluator);
   auto out = h.execute(pack(std::string("{[true] = 'yes', [2.5] = 'half', [-1] = 'neg'}")));
