@@ -24,13 +24,21 @@ namespace {
 /// Builds Lua values as RapidJSON's SAX reader reports them. A container's items wait on the Lua
 /// stack and go into its table when it closes, so each table is created at its final size (no
 /// rehashing as it grows); a container with many items is flushed every `batch` items to keep
-/// the stack short. Returning false stops the parse (too deep).
+/// the stack short. The table takes the place of a nil pushed when the container opened. The
+/// stack top is tracked here (top_), not asked of Lua. Returning false stops the parse (too deep).
 class lua_sax {
 public:
   /// Member names go through `keys` if it is set.
-  lua_sax(lua_State* L, key_cache* keys) : L_(L), keys_(keys) {}
+  lua_sax(lua_State* L, key_cache* keys) : L_(L), keys_(keys), top_(lua_gettop(L)) {}
 
-  bool Null() { return put([this] { lua_pushnil(L_); }); }
+  bool Null() {
+    if (!frames_.empty() && !frames_.back().array) { // a null member: no entry
+      lua_pop(L_, 1);
+      --top_;
+      return true;
+    }
+    return put([this] { lua_pushnil(L_); });
+  }
   bool Bool(bool v) { return put([&] { lua_pushboolean(L_, v); }); }
   bool Int(int v) { return put([&] { lua_pushinteger(L_, v); }); }
   bool Uint(unsigned v) { return put([&] { lua_pushinteger(L_, v); }); }
@@ -56,6 +64,7 @@ public:
       keys_->push(L_, s, n);
     else
       lua_pushlstring(L_, s, n);
+    ++top_;
     return true;
   }
   bool EndObject(rapidjson::SizeType) { return close(); }
@@ -69,7 +78,7 @@ private:
   struct frame {
     bool array;
     int base;                ///< stack index of the first waiting item
-    bool has_table = false;  ///< the table sits at base - 1
+    bool has_table = false;  ///< the table (else a nil) sits at base - 1
     lua_Integer stored = 0;  ///< array items already in the table
   };
 
@@ -87,6 +96,7 @@ private:
   bool put(Push push) {
     reserve();
     push();
+    ++top_;
     added();
     return true;
   }
@@ -96,11 +106,7 @@ private:
     if (frames_.empty())
       return;
     auto& f = frames_.back();
-    if (!f.array && lua_isnil(L_, -1)) {
-      lua_pop(L_, 2); // a null member: no entry
-      return;
-    }
-    if (lua_gettop(L_) - f.base + 1 >= batch)
+    if (top_ - f.base + 1 >= batch)
       flush(f);
   }
 
@@ -109,19 +115,16 @@ private:
   /// made with room for exactly these items, and neither part of a table cares about the order
   /// its entries are set in.
   void flush(frame& f) {
-    luaL_checkstack(L_, 4, "json_parse");
-    int waiting = lua_gettop(L_) - f.base + 1;
+    int waiting = top_ - f.base + 1;
+    int table = f.base - 1;
     if (!f.has_table) {
       if (f.array)
         lua_createtable(L_, waiting, 0);
       else
         lua_createtable(L_, 0, waiting / 2);
-      lua_insert(L_, f.base);
-      ++f.base;
+      lua_replace(L_, table);
       f.has_table = true;
-      --room_; // the table stays on the stack
     }
-    int table = f.base - 1;
     if (f.array) {
       for (int i = waiting; i >= 1; --i)
         lua_rawseti(L_, table, f.stored + i);
@@ -130,6 +133,7 @@ private:
       for (int i = 0; i + 1 < waiting; i += 2)
         lua_rawset(L_, table); // the key and value on top
     }
+    top_ = table;
   }
 
   bool open(bool array) {
@@ -137,7 +141,10 @@ private:
       too_deep_ = true;
       return false;
     }
-    frames_.push_back({array, lua_gettop(L_) + 1});
+    reserve();
+    lua_pushnil(L_); // where the table will be
+    ++top_;
+    frames_.push_back({array, top_ + 1});
     return true;
   }
 
@@ -150,6 +157,7 @@ private:
 
   lua_State* L_;
   key_cache* keys_;
+  int top_; ///< the stack top: what the parse pushed and has not popped
   std::vector<frame> frames_;
   int room_ = 0; ///< free stack slots known to be there (see reserve)
   bool too_deep_ = false;
