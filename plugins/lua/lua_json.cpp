@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stream.h>
 
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
@@ -163,6 +163,42 @@ private:
   bool too_deep_ = false;
 };
 
+/// A copy of the text larger than this is not kept for the next parse.
+constexpr std::size_t max_kept_scratch = std::size_t{1} << 20;
+
+/// Parses `text` (`len` bytes) onto L's stack; on failure answers what is wrong. The text is
+/// parsed in place in a copy kept per thread (RapidJSON's in-situ mode: strings are unescaped
+/// where they stand and handed over without being copied again).
+std::string parse_onto_stack(lua_State* L, const char* text, std::size_t len) {
+  thread_local std::string scratch;
+  scratch.assign(text, len);
+  struct release { // also when a Lua error unwinds the parse
+    ~release() {
+      if (scratch.capacity() > max_kept_scratch)
+        std::string().swap(scratch);
+    }
+  } released;
+  lua_sax sax{L, static_cast<key_cache*>(lua_touserdata(L, lua_upvalueindex(1)))};
+  // An embedded NUL ends the in-situ stream where the memory stream saw a '\0' character:
+  // both stop there with the same error at the same offset.
+  rapidjson::InsituStringStream stream(&scratch[0]);
+  rapidjson::Reader reader;
+  constexpr unsigned flags = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag
+                             | rapidjson::kParseFullPrecisionFlag;
+  auto result = reader.Parse<flags>(stream, sax);
+  if (result.IsError()) {
+    std::string problem = sax.too_deep()
+                            ? "nesting deeper than " + std::to_string(max_payload_depth) + " levels"
+                            : rapidjson::GetParseError_En(result.Code());
+    return problem + " at offset " + std::to_string(result.Offset());
+  }
+  // Only whitespace may follow the value.
+  for (std::size_t i = stream.Tell(); i < len; ++i)
+    if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
+      return "unexpected text after the JSON value at offset " + std::to_string(i);
+  return {};
+}
+
 } // namespace
 
 int json_parse(lua_State* L) {
@@ -171,22 +207,7 @@ int json_parse(lua_State* L) {
   if (auto* guard = run_guard::of(L))
     guard->charge(L, len / 16 + 1);
   lua_settop(L, 1);
-  lua_sax sax{L, static_cast<key_cache*>(lua_touserdata(L, lua_upvalueindex(1)))};
-  rapidjson::MemoryStream stream(text, len);
-  rapidjson::Reader reader;
-  constexpr unsigned flags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
-  auto result = reader.Parse<flags>(stream, sax);
-  std::string problem;
-  if (result.IsError()) {
-    problem = sax.too_deep() ? "nesting deeper than " + std::to_string(max_payload_depth) + " levels"
-                             : rapidjson::GetParseError_En(result.Code());
-    problem += " at offset " + std::to_string(result.Offset());
-  } else {
-    // Only whitespace may follow the value.
-    for (std::size_t i = stream.Tell(); i < len && problem.empty(); ++i)
-      if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
-        problem = "unexpected text after the JSON value at offset " + std::to_string(i);
-  }
+  auto problem = parse_onto_stack(L, text, len);
   if (!problem.empty()) {
     lua_settop(L, 1);
     lua_pushnil(L);

@@ -123,6 +123,25 @@ TEST_F(LuaJson, BadJsonReturnsNilAndAMessageWithThePosition) {
   EXPECT_NE(err.find("offset 4"), std::string::npos) << err;
 }
 
+TEST_F(LuaJson, EmbeddedNulBytesGiveTheSameErrorsAsBefore) {
+  // json_parse parses a copy of the text in place, which ends at a NUL byte; the memory stream
+  // it used before read the NUL as a character. Both stop at it with the same error.
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {std::string("[1,\0 2]", 7), "json_parse: Invalid value. at offset 3"},
+    {std::string("1\0", 2), "json_parse: unexpected text after the JSON value at offset 1"},
+    {std::string("\"a\0b\"", 5), "json_parse: Missing a closing quotation mark in string. at offset 2"},
+    {std::string("{\"k\0\":1}", 8), "json_parse: Missing a closing quotation mark in string. at offset 3"},
+    {std::string("[1] \0", 5), "json_parse: unexpected text after the JSON value at offset 4"},
+    {std::string("\0", 1), "json_parse: The document is empty. at offset 0"},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto out = parsed(text);
+    EXPECT_FALSE(out.contains("value")) << expected;
+    EXPECT_EQ(out["err"], expected);
+  }
+  EXPECT_EQ(parsed(std::string("\"a\\u0000b\"", 10))["value"], std::string("a\0b", 3));
+}
+
 TEST_F(LuaJson, ParseDepthIsLimited) {
   auto depth = [&](std::size_t n) {
     auto text = std::string(n, '[') + "1" + std::string(n, ']');
