@@ -13,6 +13,14 @@ std::size_t slot_of(const char* s, std::size_t n) {
   return (h ^ (h >> 6)) % key_cache::slots;
 }
 
+/// memcmp for a few bytes, without a call through the PLT.
+bool same_bytes(const char* a, const char* b, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i])
+      return false;
+  return true;
+}
+
 } // namespace
 
 void key_cache::push(lua_State* L, const char* s, std::size_t n) {
@@ -21,7 +29,7 @@ void key_cache::push(lua_State* L, const char* s, std::size_t n) {
     return;
   }
   slot& e = slots_[slot_of(s, n)];
-  if (e.ref != LUA_NOREF && e.size == n && std::memcmp(e.bytes, s, n) == 0) {
+  if (e.ref != LUA_NOREF && e.size == n && same_bytes(e.bytes, s, n)) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, e.ref);
     return;
   }
