@@ -114,6 +114,7 @@ caf::error script_runner::protect(const std::string& what,
 }
 
 caf::error script_runner::open(const std::string& source) {
+  keys_ = key_cache{}; // its references belong to the state opened here
   try {
     state_ = std::make_unique<troupe::lua::state>(limits_.memory);
   } catch (const std::bad_alloc&) {
