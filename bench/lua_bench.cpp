@@ -10,6 +10,7 @@
 // Usage: lua_bench [calls]          (see docs/performance.md)
 //        lua_bench --direct [calls] (part 4 alone, in a loop to profile with perf record)
 //        lua_bench --json [calls]   (json_parse alone, without the actor, to profile)
+//        lua_bench --step [calls]   (part 1's execute through begin_call, without the actor)
 
 #include <algorithm>
 #include <chrono>
@@ -139,28 +140,35 @@ double stats_mean_us(caf::actor_system& sys, const troupe::plugin_actor& host) {
 const char* const facts_json =
   R"({"customer": {"tier": "gold", "country": "DE", "age": 41}, "order": {"total": 1250, "items": 3}})";
 
-/// Mean ns of a rule evaluation through lua_plugin::begin_call with no actor around it (7
-/// rounds, median), or -1 without scripts/rule_engine.lua.
-double direct_rules_ns(std::size_t calls) {
-  if (!std::ifstream(TROUPE_SCRIPTS_DIR "/rule_engine.lua"))
-    return -1;
-  troupe::lua::lua_plugin plugin{{TROUPE_SCRIPTS_DIR "/rule_engine.lua", {}}};
-  troupe::plugin_context ctx{troupe::plugin_config{"rules", {}, {}},
+/// Mean ns of execute(input) of `source` through lua_plugin::begin_call with no actor around it
+/// (7 rounds, median).
+double direct_execute_ns(troupe::lua::script_source source, const troupe::payload& input,
+                         std::size_t calls) {
+  troupe::lua::lua_plugin plugin{std::move(source)};
+  troupe::plugin_context ctx{troupe::plugin_config{"direct", {}, {}},
                              std::make_shared<troupe::shared_state>()};
   if (auto err = plugin.load(ctx); err || (err = plugin.init(ctx)) || (err = plugin.start(ctx)))
-    die("rules: " + troupe::describe(err));
-  troupe::invocation inv{troupe::invocation::kind::execute, {},
-                         *troupe::payload_from_json_text(facts_json)};
+    die("direct: " + troupe::describe(err));
+  troupe::invocation inv{troupe::invocation::kind::execute, {}, input};
   std::vector<double> ns;
   for (int round = 0; round < 7; ++round) {
     auto started = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < calls; ++i)
       if (auto step = plugin.begin_call(ctx, inv); !step.result)
-        die("rules: " + troupe::describe(step.result.error()));
+        die("direct: " + troupe::describe(step.result.error()));
     auto elapsed = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started);
     ns.push_back(elapsed.count() / static_cast<double>(calls));
   }
   return median(ns);
+}
+
+/// Mean ns of a rule evaluation through lua_plugin::begin_call with no actor around it (7
+/// rounds, median), or -1 without scripts/rule_engine.lua.
+double direct_rules_ns(std::size_t calls) {
+  if (!std::ifstream(TROUPE_SCRIPTS_DIR "/rule_engine.lua"))
+    return -1;
+  return direct_execute_ns({TROUPE_SCRIPTS_DIR "/rule_engine.lua", {}},
+                           *troupe::payload_from_json_text(facts_json), calls);
 }
 
 void rules(caf::actor_system& sys, std::size_t calls) {
@@ -272,6 +280,12 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   if (direct) {
     std::printf("begin_call without the actor:   %8.1f ns\n", direct_rules_ns(calls));
+    return 0;
+  }
+  if (mode == "--step") {
+    auto input = troupe::pack(std::map<std::string, int>{{"agent", 1}, {"step", 3}});
+    std::printf("step execute without the actor: %8.1f ns\n",
+                direct_execute_ns({"step.lua", step_script}, input, calls));
     return 0;
   }
   if (mode == "--json") {

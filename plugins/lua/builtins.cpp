@@ -159,7 +159,7 @@ void set_plain(lua_State* L, const char* name, lua_CFunction fn) {
 
 } // namespace
 
-void open_builtins(lua_State* L, const std::string* id) {
+void open_builtins(lua_State* L, const std::string* id, key_cache* keys) {
   lua_pushglobaltable(L);
   set_tagged(L, id, "log", log_at<spdlog::level::info>);
   set_tagged(L, id, "print", log_at<spdlog::level::info>);
@@ -173,7 +173,13 @@ void open_builtins(lua_State* L, const std::string* id) {
   set_plain(L, "starts_with", starts_with);
   set_plain(L, "ends_with", ends_with);
   set_plain(L, "contains", contains);
-  set_plain(L, "json_parse", json_parse);
+  if (keys != nullptr) {
+    lua_pushlightuserdata(L, keys);
+    lua_pushcclosure(L, json_parse, 1);
+    lua_setfield(L, -2, "json_parse");
+  } else {
+    set_plain(L, "json_parse", json_parse);
+  }
   set_plain(L, "json_encode", json_encode);
   lua_pop(L, 1);
 }

@@ -17,8 +17,11 @@
 
 namespace troupe::lua {
 
-/// Adds the builtins to L's globals. `plugin_id` must outlive the state (the log tag). Must run
-/// inside a protected call after open_sandbox.
-void open_builtins(lua_State* L, const std::string* plugin_id);
+class key_cache;
+
+/// Adds the builtins to L's globals. `plugin_id` must outlive the state (the log tag); so must
+/// `keys` (json_parse pushes member names through it) if it is set. Must run inside a protected
+/// call after open_sandbox.
+void open_builtins(lua_State* L, const std::string* plugin_id, key_cache* keys = nullptr);
 
 } // namespace troupe::lua

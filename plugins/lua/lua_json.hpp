@@ -9,7 +9,8 @@
 namespace troupe::lua {
 
 /// json_parse(text): the decoded value, or nil and "json_parse: <what is wrong, with position>".
-/// Nesting deeper than max_payload_depth is an error.
+/// Nesting deeper than max_payload_depth is an error. Upvalue 1, if there is one: a light
+/// userdata of the state's key_cache, through which member names are pushed.
 int json_parse(lua_State* L);
 
 /// json_encode(value): compact JSON text, rendered as the command line renders payloads (NaN

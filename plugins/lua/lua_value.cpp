@@ -1,5 +1,6 @@
 #include "plugins/lua/lua_value.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -92,15 +93,20 @@ caf::expected<int> push_decoded(lua_State* L, const payload& in, const std::stri
 
 // -- Lua -> msgpack ------------------------------------------------------------------------------
 
-/// msgpack-c's packer writes into the payload's own vector: no intermediate buffer. (resize and
-/// memcpy: vector::insert's general range insertion costs more for these few bytes at a time.)
+/// msgpack-c's packer writes into the payload's own vector: no intermediate buffer. The vector
+/// is kept at its capacity and `used` counts the bytes written (a resize per write would zero
+/// each new byte first); finish() cuts it to the bytes written.
 struct byte_sink {
   std::vector<std::uint8_t>* bytes;
+  std::size_t used = 0;
+
   void write(const char* data, std::size_t size) {
-    auto at = bytes->size();
-    bytes->resize(at + size);
-    std::memcpy(bytes->data() + at, data, size);
+    if (bytes->size() - used < size)
+      bytes->resize(std::max(bytes->size() * 2, used + size));
+    std::memcpy(bytes->data() + used, data, size);
+    used += size;
   }
+  void finish() { bytes->resize(used); }
 };
 
 /// Where a value sits, rendered only when encoding fails: "result[\"items\"][3]".
@@ -108,6 +114,8 @@ struct byte_sink {
 constexpr std::size_t max_encoded_bytes = std::size_t{64} << 20;
 /// And so are values with more tables than this (each shared reference counts again).
 constexpr std::size_t max_encoded_tables = std::size_t{1} << 22;
+/// A map's header is written once its entries are counted: this much room is kept for it.
+constexpr std::size_t max_map_header = 5;
 
 struct path_step {
   const path_step* parent = nullptr; ///< null: the root ("result")
@@ -120,12 +128,11 @@ class encoder {
 public:
   encoder(lua_State* L, const std::string& plugin)
     : L_(L), plugin_(plugin), buffer_{&out_.bytes}, packer_(buffer_) {
-    out_.bytes.reserve(256); // one allocation for most results
+    out_.bytes.resize(256); // one allocation for most results
   }
 
-  /// Packs the value at idx; false (see take_error) if it has no msgpack form.
+  /// Packs the value at the absolute index idx; false (see take_error) if it has no msgpack form.
   bool encode(int idx, const path_step* path, std::size_t depth) {
-    idx = lua_absindex(L_, idx);
     switch (lua_type(L_, idx)) {
       case LUA_TNIL: packer_.pack_nil(); return true;
       case LUA_TBOOLEAN:
@@ -155,7 +162,10 @@ public:
     }
   }
 
-  payload result() { return std::move(out_); }
+  payload result() {
+    buffer_.finish();
+    return std::move(out_);
+  }
 
   /// Why encode answered false.
   caf::error take_error() { return std::move(error_); }
@@ -192,23 +202,26 @@ private:
     return false;
   }
 
-  /// The number of entries if the table is a sequence 1..n with no other keys, else -1.
-  lua_Integer sequence_length(int idx, std::size_t& entries) {
-    entries = 0;
-    lua_Integer max_key = 0;
-    bool only_positive_integers = true;
+  /// The number of entries of the table at idx.
+  std::size_t count_entries(int idx) {
+    std::size_t entries = 0;
     lua_pushnil(L_);
     while (lua_next(L_, idx) != 0) {
       ++entries;
-      if (lua_type(L_, -2) == LUA_TNUMBER && lua_isinteger(L_, -2) && lua_tointeger(L_, -2) > 0)
-        max_key = std::max(max_key, lua_tointeger(L_, -2));
-      else
-        only_positive_integers = false;
       lua_pop(L_, 1);
     }
-    if (!only_positive_integers || static_cast<std::size_t>(max_key) != entries)
-      return -1;
-    return max_key;
+    return entries;
+  }
+
+  /// True if t[from..to] (raw) holds no nil.
+  bool no_nil_in(int idx, lua_Integer from, lua_Integer to) {
+    for (lua_Integer i = from; i <= to; ++i) {
+      bool nil = lua_rawgeti(L_, idx, i) == LUA_TNIL;
+      lua_pop(L_, 1);
+      if (nil)
+        return false;
+    }
+    return true;
   }
 
   bool encode_table(int idx, const path_step* path, std::size_t depth) {
@@ -224,41 +237,86 @@ private:
       return fail(path, "the value holds more than " + std::to_string(max_encoded_tables)
                           + " tables (counting each reference to a shared table)");
     open_tables_[open_count_++] = id; // depth < max_payload_depth: there is room
-    std::size_t entries = 0;
-    auto length = sequence_length(idx, entries);
-    bool ok = true;
-    if (length > 0) {
-      packer_.pack_array(static_cast<std::uint32_t>(length));
-      for (lua_Integer i = 1; i <= length && ok; ++i) {
-        if (out_.bytes.size() > max_encoded_bytes) {
-          --open_count_;
-          return too_large(path);
-        }
-        lua_rawgeti(L_, idx, i);
-        path_step here{path, i, 0};
-        ok = encode(-1, &here, depth + 1);
-        lua_pop(L_, 1);
-      }
-    } else {
-      packer_.pack_map(static_cast<std::uint32_t>(entries));
-      lua_pushnil(L_);
-      while (ok && lua_next(L_, idx) != 0) {
-        if (out_.bytes.size() > max_encoded_bytes) {
-          lua_pop(L_, 2);
-          --open_count_;
-          return too_large(path);
-        }
-        path_step here{path, 0, lua_absindex(L_, -2)};
-        ok = encode(-2, &here, depth + 1);
-        if (ok)
-          ok = encode(-1, &here, depth + 1);
-        lua_pop(L_, 1);
-      }
-      if (!ok)
-        lua_pop(L_, 1); // the key lua_next left when the loop stopped early
+    // A border of 0 means t[1] is nil: not a sequence. Otherwise the table is one if it has
+    // exactly n entries and none of t[1..n] is nil (found while encoding them).
+    auto n = static_cast<lua_Integer>(lua_rawlen(L_, idx));
+    auto at = buffer_.used;
+    int ok = n > 0 && count_entries(idx) == static_cast<std::size_t>(n)
+               ? encode_array(idx, n, path, depth) : -1;
+    if (ok < 0) { // not a sequence after all: whatever the array pass wrote goes
+      buffer_.used = at;
+      ok = encode_map(idx, path, depth) ? 1 : 0;
     }
     --open_count_;
-    return ok;
+    return ok == 1;
+  }
+
+  /// Packs t[1..n] as an array: 1 done, 0 failed, -1 not a sequence (a nil among t[1..n]: the
+  /// table has other keys, and a failure among its items is then reported as the map pass does).
+  int encode_array(int idx, lua_Integer n, const path_step* path, std::size_t depth) {
+    packer_.pack_array(static_cast<std::uint32_t>(n));
+    int value = lua_gettop(L_) + 1;
+    for (lua_Integer i = 1; i <= n; ++i) {
+      if (buffer_.used > max_encoded_bytes)
+        return no_nil_in(idx, i, n) ? (too_large(path), 0) : -1;
+      if (lua_rawgeti(L_, idx, i) == LUA_TNIL) {
+        lua_pop(L_, 1);
+        return -1;
+      }
+      path_step here{path, i, 0};
+      bool ok = encode(value, &here, depth + 1);
+      lua_pop(L_, 1);
+      if (!ok)
+        return no_nil_in(idx, i + 1, n) ? 0 : -1;
+    }
+    return 1;
+  }
+
+  /// Packs the table as a map in one pass: the entries are counted as they are written after
+  /// room for the largest header, then the header msgpack-c would write goes in front of them.
+  bool encode_map(int idx, const path_step* path, std::size_t depth) {
+    auto at = buffer_.used;
+    static const char room[max_map_header] = {};
+    buffer_.write(room, sizeof room);
+    std::size_t entries = 0;
+    int key = lua_gettop(L_) + 1;
+    lua_pushnil(L_);
+    while (lua_next(L_, idx) != 0) {
+      if (buffer_.used > max_encoded_bytes) {
+        lua_pop(L_, 2);
+        return too_large(path);
+      }
+      path_step here{path, 0, key};
+      if (!encode(key, &here, depth + 1) || !encode(key + 1, &here, depth + 1)) {
+        lua_pop(L_, 2);
+        return false;
+      }
+      ++entries;
+      lua_pop(L_, 1);
+    }
+    write_map_header(at, entries);
+    return true;
+  }
+
+  /// Replaces the room kept at `at` by the map header for `entries`, in the form msgpack-c's
+  /// pack_map picks (fixmap, map 16 or map 32), and moves the entries up behind it.
+  void write_map_header(std::size_t at, std::size_t entries) {
+    unsigned char header[max_map_header];
+    std::size_t size = 0;
+    if (entries < 16) {
+      header[size++] = static_cast<unsigned char>(0x80 | entries);
+    } else {
+      int bytes = entries < 0x10000 ? 2 : 4;
+      header[size++] = bytes == 2 ? 0xde : 0xdf;
+      for (int i = bytes - 1; i >= 0; --i)
+        header[size++] = static_cast<unsigned char>((entries >> (8 * i)) & 0xff);
+    }
+    auto* base = buffer_.bytes->data() + at;
+    auto body = buffer_.used - at - max_map_header;
+    if (size != max_map_header)
+      std::memmove(base + size, base + max_map_header, body);
+    std::memcpy(base, header, size);
+    buffer_.used -= max_map_header - size;
   }
 
   /// A key as it appears in an error path; never converts the key in place.
@@ -312,7 +370,7 @@ caf::error push_payload(lua_State* L, const payload& in, const std::string& plug
 
 caf::expected<payload> encode_value(lua_State* L, int idx, const std::string& plugin) {
   encoder enc{L, plugin};
-  if (!enc.encode(idx, nullptr, 0))
+  if (!enc.encode(lua_absindex(L, idx), nullptr, 0))
     return enc.take_error();
   return enc.result();
 }

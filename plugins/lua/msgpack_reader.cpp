@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "messages/msgpack_codec.hpp"
+#include "plugins/lua/key_cache.hpp"
 #include "plugins/lua/lua_value.hpp"
 
 namespace troupe::lua {
@@ -152,7 +153,7 @@ void push_scalar(lua_State* L, byte b, const byte* body) {
   }
 }
 
-const byte* push_value(lua_State* L, const byte* p, const byte* end);
+const byte* push_value(lua_State* L, const byte* p, const byte* end, key_cache* keys);
 
 /// True if the key just pushed (its first byte `b`) cannot be a Lua table key: nil or NaN.
 /// Strings, the usual keys, are never looked at.
@@ -163,15 +164,24 @@ bool bad_key(lua_State* L, byte b) {
   return type == LUA_TNIL || (type == LUA_TNUMBER && lua_tonumber(L, -1) != lua_tonumber(L, -1));
 }
 
-const byte* push_map(lua_State* L, const byte* p, const byte* end, std::uint64_t pairs) {
-  luaL_checkstack(L, 3, "payload nests too deeply"); // the table, a key and a value
+/// Pushes a map of `pairs` entries; fixstr keys go through `keys` (if set).
+const byte* push_map(lua_State* L, const byte* p, const byte* end, std::uint64_t pairs,
+                     key_cache* keys) {
+  // The table, a key and a value, and one more for the key cache.
+  luaL_checkstack(L, 4, "payload nests too deeply");
   lua_createtable(L, 0, static_cast<int>(pairs));
   for (std::uint64_t i = 0; i < pairs; ++i) {
     byte key = *p;
-    p = push_value(L, p, end);
-    if (bad_key(L, key))
-      luaL_error(L, "payload has a map key (nil or NaN) that Lua tables cannot hold");
-    p = push_value(L, p, end);
+    if (keys != nullptr && key >= 0xa0 && key <= 0xbf) {
+      std::size_t n = key & 0x1f;
+      keys->push(L, reinterpret_cast<const char*>(p + 1), n);
+      p += 1 + n;
+    } else {
+      p = push_value(L, p, end, keys);
+      if (bad_key(L, key))
+        luaL_error(L, "payload has a map key (nil or NaN) that Lua tables cannot hold");
+    }
+    p = push_value(L, p, end, keys);
     lua_rawset(L, -3);
   }
   return p;
@@ -179,7 +189,7 @@ const byte* push_map(lua_State* L, const byte* p, const byte* end, std::uint64_t
 
 /// Pushes the checked value at p; answers its end. Raises like push_msgpack. REQUIRES: one free
 /// stack slot (a container checks for its own and its items': LUA_MINSTACK covers the top).
-const byte* push_value(lua_State* L, const byte* p, const byte* end) {
+const byte* push_value(lua_State* L, const byte* p, const byte* end, key_cache* keys) {
   byte b = *p;
   if (b >= 0xa0 && b <= 0xbf) { // fixstr: the common case for map keys
     std::size_t n = b & 0x1f;
@@ -193,12 +203,12 @@ const byte* push_value(lua_State* L, const byte* p, const byte* end) {
     case header::bytes:
       lua_pushlstring(L, reinterpret_cast<const char*>(body), static_cast<std::size_t>(h.length));
       return body + h.length;
-    case header::map: return push_map(L, body, end, h.count);
+    case header::map: return push_map(L, body, end, h.count, keys);
     case header::array:
       luaL_checkstack(L, 3, "payload nests too deeply");
       lua_createtable(L, static_cast<int>(h.count), 0);
       for (std::uint64_t i = 0; i < h.count; ++i) {
-        body = push_value(L, body, end);
+        body = push_value(L, body, end, keys);
         lua_rawseti(L, -2, static_cast<lua_Integer>(i) + 1);
       }
       return body;
@@ -231,14 +241,14 @@ caf::expected<prepared_payload> prepare_payload(msgpack::zone& zone, const paylo
   return p;
 }
 
-void push_prepared(lua_State* L, const prepared_payload& p) {
+void push_prepared(lua_State* L, const prepared_payload& p, key_cache* keys) {
   if (p.bytes == nullptr)
     push_msgpack(L, p.object);
   else
-    push_value(L, p.bytes, p.bytes + p.size);
+    push_value(L, p.bytes, p.bytes + p.size, keys);
 }
 
-int push_prepared_arguments(lua_State* L, const prepared_payload& p) {
+int push_prepared_arguments(lua_State* L, const prepared_payload& p, key_cache* keys) {
   if (p.bytes == nullptr)
     return push_msgpack_arguments(L, p.object);
   byte b = p.bytes[0];
@@ -246,13 +256,13 @@ int push_prepared_arguments(lua_State* L, const prepared_payload& p) {
     return 0;
   header h = read_header(p.bytes, p.bytes + p.size);
   if (h.kind != header::array) {
-    push_value(L, p.bytes, p.bytes + p.size);
+    push_value(L, p.bytes, p.bytes + p.size, keys);
     return 1;
   }
   luaL_checkstack(L, static_cast<int>(h.count) + 3, "too many arguments");
   const byte* item = p.bytes + h.size;
   for (std::uint64_t i = 0; i < h.count; ++i)
-    item = push_value(L, item, p.bytes + p.size);
+    item = push_value(L, item, p.bytes + p.size, keys);
   return static_cast<int>(h.count);
 }
 

@@ -36,11 +36,14 @@ bool check_msgpack(const std::uint8_t* bytes, std::size_t size);
 caf::expected<prepared_payload> prepare_payload(msgpack::zone& zone, const payload& in,
                                                 const std::string& plugin);
 
+class key_cache;
+
 /// Pushes the prepared value as one Lua value, with the mapping and errors of push_msgpack.
+/// Map keys that are short strings are pushed through `keys` if it is set (the state's cache).
 /// Raises a Lua error: must run inside a protected call.
-void push_prepared(lua_State* L, const prepared_payload& p);
+void push_prepared(lua_State* L, const prepared_payload& p, key_cache* keys = nullptr);
 
 /// Pushes the arguments the prepared value holds, like push_msgpack_arguments; answers how many.
-int push_prepared_arguments(lua_State* L, const prepared_payload& p);
+int push_prepared_arguments(lua_State* L, const prepared_payload& p, key_cache* keys = nullptr);
 
 } // namespace troupe::lua

@@ -46,7 +46,9 @@ void wrap_field(lua_State* L, int from, int to, const char* name, lua_CFunction 
 void add_base(lua_State* L, int env, int base) {
   copy_fields(L, base, env,
               {"assert", "error", "getmetatable", "ipairs", "next", "pairs", "rawequal", "rawget",
-               "rawlen", "rawset", "select", "tonumber", "tostring", "type", "_VERSION"});
+               "rawlen", "rawset", "select", "tonumber", "tostring", "_VERSION"});
+  sandboxed::push_type(L);
+  lua_setfield(L, env, "type");
   lua_pushcfunction(L, sandboxed::pcall);
   lua_setfield(L, env, "pcall");
   lua_pushcfunction(L, sandboxed::xpcall);

@@ -112,6 +112,20 @@ int xpcall(lua_State* L) {
   return finish_pcall(L, status, 2);
 }
 
+int type(lua_State* L) {
+  int t = lua_type(L, 1);
+  luaL_argcheck(L, t != LUA_TNONE, 1, "value expected");
+  lua_pushvalue(L, lua_upvalueindex(t + 1));
+  return 1;
+}
+
+void push_type(lua_State* L) {
+  luaL_checkstack(L, LUA_NUMTYPES + 1, "type");
+  for (int t = 0; t < LUA_NUMTYPES; ++t)
+    lua_pushstring(L, lua_typename(L, t));
+  lua_pushcclosure(L, sandboxed::type, LUA_NUMTYPES);
+}
+
 int load_text(lua_State* L) {
   const char* mode = luaL_optstring(L, 3, "bt"); // stock checks argument 3 first
   const bool binary_allowed = std::strchr(mode, 'b') != nullptr;

@@ -62,6 +62,14 @@ int setmetatable(lua_State* L);
 /// sandbox".
 int collectgarbage(lua_State* L);
 
+/// type as stock (same answers, same "value expected" error), answering the type names the
+/// closure keeps as upvalues 1..9 (one per basic type, made by push_type) instead of interning
+/// the name on every call as stock's lua_pushstring does.
+int type(lua_State* L);
+
+/// Pushes sandboxed::type as a closure over the nine type names.
+void push_type(lua_State* L);
+
 /// string.rep (upvalue 1: stock, upvalue 2: the string limit as an integer, 0: none).
 int string_rep(lua_State* L);
 

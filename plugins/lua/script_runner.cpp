@@ -31,6 +31,7 @@ constexpr std::size_t max_idle_threads = 8;
 /// What a new coroutine starts with (see invoke_body).
 struct start_frame {
   const prepared_payload* input;
+  key_cache* keys;
   int fn;
   bool spread;
   bool decoding;
@@ -50,9 +51,9 @@ int invoke_body(lua_State* L) {
   frame->decoding = true;
   int nargs = 1;
   if (frame->spread)
-    nargs = push_prepared_arguments(L, *frame->input);
+    nargs = push_prepared_arguments(L, *frame->input, frame->keys);
   else
-    push_prepared(L, *frame->input);
+    push_prepared(L, *frame->input, frame->keys);
   frame->decoding = false;
   lua_callk(L, nargs, LUA_MULTRET, 0, finish_invoke);
   return finish_invoke(L, LUA_OK, 0);
@@ -113,6 +114,7 @@ caf::error script_runner::protect(const std::string& what,
 }
 
 caf::error script_runner::open(const std::string& source) {
+  keys_ = key_cache{}; // its references belong to the state opened here
   try {
     state_ = std::make_unique<troupe::lua::state>(limits_.memory);
   } catch (const std::bad_alloc&) {
@@ -128,7 +130,7 @@ caf::error script_runner::open(const std::string& source) {
   guard_.attach(L);
   auto err = protect("setting up the sandbox", [this](lua_State* L) {
     open_sandbox(L, limits_.string_size);
-    open_builtins(L, &plugin_);
+    open_builtins(L, &plugin_, &keys_);
     lua_pushglobaltable(L);
     lua_pushlightuserdata(L, this);
     lua_pushcclosure(L, &script_runner::call_plugin, 1);
@@ -263,7 +265,7 @@ call_step script_runner::begin(std::uint64_t ticket, int fn, std::string what,
   if (!slot)
     return call_step::done(std::move(slot.error()));
   lua_State* T = slot->thread;
-  start_frame frame{&*prepared, fn, spread, false};
+  start_frame frame{&*prepared, &keys_, fn, spread, false};
   lua_pushcfunction(T, invoke_body);
   lua_pushlightuserdata(T, &frame);
   auto ex = spare_ ? std::move(spare_) : std::make_unique<execution>();

@@ -16,6 +16,7 @@
 #include <caf/expected.hpp>
 
 #include "plugins/api/plugin.hpp"
+#include "plugins/lua/key_cache.hpp"
 #include "plugins/lua/lua_state.hpp"
 #include "plugins/lua/run_guard.hpp"
 #include "plugins/lua/sandbox_limits.hpp"
@@ -97,6 +98,7 @@ private:
   std::string chunk_;
   sandbox_limits limits_;
   run_guard guard_;
+  key_cache keys_; ///< Map keys and JSON member names the decoders push (see key_cache.hpp).
   std::unique_ptr<troupe::lua::state> state_;
   std::vector<thread_slot> idle_threads_;
   std::unordered_map<std::uint64_t, std::unique_ptr<execution>> suspended_;

@@ -69,6 +69,27 @@ protected:
   hosted_script encode;
 };
 
+TEST_F(LuaJson, MemberNamesThatCollideInTheKeyCacheParseExactly) {
+  // Names of every length around the cache's 32-byte bound, names alike in length and first,
+  // middle and last bytes, and more names than the cache has slots, parsed more than once.
+  json doc = json::object();
+  for (int n = 0; n <= 40; ++n) {
+    std::string name(static_cast<std::size_t>(n), 'm');
+    doc[name] = n;
+    if (n >= 3) {
+      name[1] = 'x';
+      doc[name] = {{"inner" + std::to_string(n), -n}};
+    }
+  }
+  for (int i = 0; i < 100; ++i)
+    doc["name" + std::to_string(i)] = i;
+  for (int round = 0; round < 3; ++round) {
+    auto out = run(parse, json(doc.dump()).dump());
+    ASSERT_TRUE(out) << text_of(out.error());
+    EXPECT_EQ((*out)["value"], doc) << round;
+  }
+}
+
 TEST_F(LuaJson, ParseThenEncodeRoundTrips) {
   const std::string text = R"({"a":[1,2,{"b":"c"}],"d":1.5,"e":true,"f":"\u00e9"})";
   auto value = parsed(text)["value"];
@@ -100,6 +121,25 @@ TEST_F(LuaJson, BadJsonReturnsNilAndAMessageWithThePosition) {
   EXPECT_NE(err.find("offset 7"), std::string::npos) << err;
   err = parsed("[1] 2")["err"].get<std::string>();
   EXPECT_NE(err.find("offset 4"), std::string::npos) << err;
+}
+
+TEST_F(LuaJson, EmbeddedNulBytesGiveTheSameErrorsAsBefore) {
+  // json_parse parses a copy of the text in place, which ends at a NUL byte; the memory stream
+  // it used before read the NUL as a character. Both stop at it with the same error.
+  const std::vector<std::pair<std::string, std::string>> cases{
+    {std::string("[1,\0 2]", 7), "json_parse: Invalid value. at offset 3"},
+    {std::string("1\0", 2), "json_parse: unexpected text after the JSON value at offset 1"},
+    {std::string("\"a\0b\"", 5), "json_parse: Missing a closing quotation mark in string. at offset 2"},
+    {std::string("{\"k\0\":1}", 8), "json_parse: Missing a closing quotation mark in string. at offset 3"},
+    {std::string("[1] \0", 5), "json_parse: unexpected text after the JSON value at offset 4"},
+    {std::string("\0", 1), "json_parse: The document is empty. at offset 0"},
+  };
+  for (const auto& [text, expected] : cases) {
+    auto out = parsed(text);
+    EXPECT_FALSE(out.contains("value")) << expected;
+    EXPECT_EQ(out["err"], expected);
+  }
+  EXPECT_EQ(parsed(std::string("\"a\\u0000b\"", 10))["value"], std::string("a\0b", 3));
 }
 
 TEST_F(LuaJson, ParseDepthIsLimited) {

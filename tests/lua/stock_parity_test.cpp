@@ -358,6 +358,19 @@ TEST_F(StockParity, CollectgarbageMatchesStock) {
   });
 }
 
+TEST_F(StockParity, TypeMatchesStock) {
+  // The sandbox's type keeps the names as upvalues instead of interning them per call.
+  expect_same_as_stock({
+    {"every_type", "return type(nil), type(true), type(1), type(1.5), type('s'), type({}), "
+                   "type(print), type(coroutine.create(print)), type(type)"},
+    {"names_are_strings", "local t = type({}) return t == 'table', #t, t .. '!', type(t)"},
+    {"no_argument", "return type()"},
+    {"through_pcall", "return {pcall(type)}, {pcall(type, nil)}"},
+    {"extra_arguments", "return type(1, 'x', {})"},
+    {"multiple_results", "local function f() return {}, 1 end return type(f())"},
+  });
+}
+
 TEST_F(StockParity, FunctionNamesInErrorsMatchStock) {
   expect_same_as_stock({
     {"local_alias", "local ins = table.insert ins(nil, 1)"},

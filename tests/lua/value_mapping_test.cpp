@@ -213,6 +213,73 @@ TEST_F(ValueMapping, MapWithKeysOneToNComesBackAsAnArray) {
   EXPECT_EQ(*as_json(std::move(out)), json::parse(R"(["a","b"])"));
 }
 
+TEST_F(ValueMapping, ATableWithAHoleAndAsManyEntriesAsItsBorderIsAMap) {
+  // t has 3 entries and its border is 3, but t[2] is nil: the encoder finds the hole only
+  // while packing t[1..3] as an array, and must start over with the table as a map.
+  auto h = host_ok("function execute() local t = {1, 2, 3} t[2] = nil t.x = true return t end");
+  EXPECT_EQ(*run(h, "null"), json::parse(R"({"1":1,"3":3,"x":true})"));
+  auto nested = host_ok("function execute() local t = {{1}, 2, 3} t[2] = nil t.x = {{true}} "
+                        "return {t} end", {}, small_limits(), "nested");
+  EXPECT_EQ(*run(nested, "null"), json::parse(R"([{"1":[1],"3":3,"x":[[true]]}])"));
+  auto bad = host_ok("function execute() local t = {1, 2, print} t[2] = nil t.x = 1 return t end",
+                     {}, small_limits(), "bad");
+  EXPECT_LUA_ERROR(bad.execute(nil_payload()), errc::bad_input,
+                   "result[3]: cannot encode a function");
+}
+
+TEST_F(ValueMapping, MapsOfEveryHeaderSizeEncodeAsMsgpackCPacksThem) {
+  // Map headers are written after the entries are counted: fixmap below 16 entries, map 16
+  // below 65536, map 32 from there, exactly as msgpack-c would pack the same map.
+  auto h = host_ok("function execute(n) local t = {} for i = 1, n do t[2 * i] = i end return t end",
+                   {}, sandbox_limits{}, "maps");
+  for (int n : {1, 15, 16, 300, 65535, 65536}) {
+    auto out = h.execute(pack(n));
+    ASSERT_TRUE(out) << n << ": " << text_of(out.error());
+    auto handle = unpack(*out);
+    ASSERT_TRUE(handle) << n;
+    ASSERT_EQ(handle->get().type, msgpack::type::MAP) << n;
+    EXPECT_EQ(handle->get().via.map.size, static_cast<std::uint32_t>(n));
+    msgpack::sbuffer again;
+    msgpack::pack(again, handle->get());
+    EXPECT_EQ(std::vector<std::uint8_t>(again.data(), again.data() + again.size()), out->bytes)
+      << n;
+  }
+}
+
+/// A map whose keys collide in the state's key cache in many ways: every length from 0 to 40
+/// (the cache holds up to 32 bytes), pairs alike in their length and first, middle and last
+/// bytes, and more keys than the cache has slots.
+json colliding_keys(int round) {
+  json m = json::object();
+  for (int n = 0; n <= 40; ++n) {
+    std::string key(static_cast<std::size_t>(n), 'k');
+    m[key] = n + round;
+    if (n >= 3) {
+      key[1] = 'x';
+      m[key] = -n - round;
+      key[1] = 'y';
+      m[key] = std::to_string(n);
+    }
+  }
+  for (int i = 0; i < 100; ++i)
+    m["key" + std::to_string(i * 7 + round)] = i;
+  return m;
+}
+
+TEST_F(ValueMapping, MapKeysThatCollideInTheKeyCacheRoundTrip) {
+  auto h = host_ok("function execute(x) local n = 0 for k in pairs(x) do n = n + 1 end "
+                   "return {x = x, n = n, short = x['kxk'], long = x[string.rep('k', 40)]} end");
+  for (int round = 0; round < 3; ++round) {
+    auto in = colliding_keys(round);
+    auto out = run(h, in.dump());
+    ASSERT_TRUE(out) << text_of(out.error());
+    EXPECT_EQ((*out)["x"], in) << round;
+    EXPECT_EQ((*out)["n"], in.size()) << round;
+    EXPECT_EQ((*out)["short"], -3 - round);
+    EXPECT_EQ((*out)["long"], 40 + round);
+  }
+}
+
 TEST_F(ValueMapping, NonStringKeysSurvive) {
   auto h = host_ok(evaluator);
   auto out = h.execute(pack(std::string("{[true] = 'yes', [2.5] = 'half', [-1] = 'neg'}")));
