@@ -42,7 +42,7 @@ void plugin_host::probe_begin(bool request, clock_type::time_point now) {
   if (!opts_.probe)
     return;
   if (request)
-    opts_.probe->begin(current_sender(), current_message_id(), now);
+    opts_.probe->begin(current_sender().get(), current_message_id(), now);
   else
     opts_.probe->begin(nullptr, caf::message_id{}, now);
 }
