@@ -23,6 +23,8 @@ namespace troupe::test {
 struct fault_control {
   std::atomic<int> instances{0};
   std::atomic<bool> healthy{true};
+  std::atomic<int> hang_load_of{0}; ///< The instance (1, 2, ...) whose load blocks hang_load_ms.
+  std::atomic<int> hang_load_ms{0};
 };
 
 class faulty_plugin final : public plugin {
@@ -58,6 +60,12 @@ public:
       return pack(std::string("woke"));
     }
     return input;
+  }
+
+  caf::error load(plugin_context&) override {
+    if (control_->hang_load_of.load() == instance_)
+      std::this_thread::sleep_for(std::chrono::milliseconds(control_->hang_load_ms.load()));
+    return {};
   }
 
   caf::expected<std::string> health_check(plugin_context& ctx) override {

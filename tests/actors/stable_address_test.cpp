@@ -212,3 +212,37 @@ TEST_F(Standby, WithStandbyOffEveryRestartBuildsItsOwnInstance) {
 
 } // namespace
 } // namespace troupe::test
+
+namespace troupe::test {
+namespace {
+
+class StuckRestart : public Supervision {};
+
+TEST_F(StuckRestart, ARestartStuckInLoadGivesThePluginASuccessorWhichServes) {
+  runtime_options opts;
+  opts.manager.supervision.groups = {quiet_group(root_group)};
+  opts.manager.random = [] { return 0.5; };
+  opts.manager.lifecycle_timeout = milliseconds{100};
+  opts.call_timeout = request_timeout;
+  rt = std::make_unique<runtime>(sys, std::move(opts));
+  subscription = rt->subscribe([this](const runtime_event& ev) { log.push(ev); });
+  auto control = add("w");
+  ASSERT_TRUE(rt->start_all());
+  auto old_address = rt->resolve("w");
+  ASSERT_TRUE(old_address);
+  control->hang_load_of = 2; // the restart's instance blocks its host in load
+  control->hang_load_ms = 400;
+  crash("w");
+  auto failed = log.wait(event_kind::restart_failed, "w");
+  ASSERT_TRUE(failed);
+  EXPECT_NE(failed->detail.find("did not finish within 100 ms"), std::string::npos)
+    << failed->detail;
+  ASSERT_TRUE(log.wait(event_kind::restarted, "w"));
+  auto successor = rt->resolve("w");
+  ASSERT_TRUE(successor);
+  EXPECT_NE(*successor, *old_address);
+  EXPECT_EQ(instance_of("w"), 3); // the successor's own instance
+}
+
+} // namespace
+} // namespace troupe::test
