@@ -113,6 +113,27 @@ caf::error script_runner::protect(const std::string& what,
   return make_error(errc::load_failed, plugin_, what + ": " + message);
 }
 
+namespace {
+
+/// The names of the globals the sandbox and the builtins define (the table on top of L's stack):
+/// the same for every state, so collected from the first state opened and shared by all (a set
+/// of some 40 strings per plugin cost time and memory with thousands of plugins).
+const std::set<std::string>& sandbox_globals(lua_State* L) {
+  static const std::set<std::string> names = [L] {
+    std::set<std::string> found;
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+      lua_pop(L, 1);
+      if (lua_type(L, -1) == LUA_TSTRING)
+        found.insert(lua_tostring(L, -1));
+    }
+    return found;
+  }();
+  return names;
+}
+
+} // namespace
+
 caf::error script_runner::open(const std::string& source) {
   keys_ = key_cache{}; // its references belong to the state opened here
   try {
@@ -135,13 +156,7 @@ caf::error script_runner::open(const std::string& source) {
     lua_pushlightuserdata(L, this);
     lua_pushcclosure(L, &script_runner::call_plugin, 1);
     lua_setfield(L, -2, "call_plugin");
-    base_globals_.clear();
-    lua_pushnil(L);
-    while (lua_next(L, -2) != 0) {
-      lua_pop(L, 1);
-      if (lua_type(L, -1) == LUA_TSTRING)
-        base_globals_.insert(lua_tostring(L, -1));
-    }
+    base_globals_ = &sandbox_globals(L);
     lua_pop(L, 1);
   });
   if (err)
@@ -447,7 +462,7 @@ caf::expected<payload> script_runner::export_globals() {
     while (lua_next(L, -2) != 0) {
       if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) != LUA_TFUNCTION) {
         std::string name = lua_tostring(L, -2);
-        if (base_globals_.count(name) == 0) {
+        if (base_globals_->count(name) == 0) {
           auto value = encode_value(L, lua_gettop(L), plugin_);
           if (value)
             carried.emplace_back(std::move(name), std::move(*value));
@@ -487,7 +502,7 @@ caf::error script_runner::import_globals(const payload& globals) {
       if (kv.key.type != msgpack::type::STR)
         continue;
       std::string name{kv.key.via.str.ptr, kv.key.via.str.size};
-      if (base_globals_.count(name) > 0)
+      if (base_globals_->count(name) > 0)
         continue;
       push_msgpack(L, kv.val);
       lua_setfield(L, -2, name.c_str());

@@ -108,7 +108,13 @@ private:
   std::uint64_t memory_stops_ = 0;
   bool collect_after_failure_ = false; ///< a memory stop: collect once the coroutine is dropped
   bool unrecoverable_ = false;
-  std::set<std::string> base_globals_; ///< What the sandbox and builtins define.
+  static const std::set<std::string>& no_globals() {
+    static const std::set<std::string> none;
+    return none;
+  }
+
+  /// What the sandbox and builtins define (shared by every state; set by open).
+  const std::set<std::string>* base_globals_ = &no_globals();
 };
 
 } // namespace troupe::lua
