@@ -231,6 +231,22 @@ void manager_impl::refresh_tools(const entry_ptr& e, plugin_actor handle,
     [then](caf::error&) { then(); }, tools_atom::value);
 }
 
+void manager_impl::take_description(const entry_ptr& e, std::function<void()> then) {
+  auto host = e->host;
+  ask<plugin_metadata, std::vector<tool_info>>(
+    host, opts_.query_timeout,
+    [this, e, host, then](plugin_metadata& md, std::vector<tool_info>& tools) {
+      auto i = entries_.find(e->config.id);
+      if (i != entries_.end() && i->second == e && e->host == host) {
+        if (e->status != entry_status::failed)
+          tools_.set(e->config.id, std::move(tools));
+        adopt_metadata(*e, std::move(md));
+      }
+      then();
+    },
+    [then](caf::error&) { then(); }, describe_atom::value);
+}
+
 void manager_impl::schedule_tick() {
   if (tick_scheduled_)
     return;

@@ -24,6 +24,12 @@ namespace troupe::detail {
 
 struct bulk_step;
 
+/// T itself, where a template argument must not be deduced (an answer type given explicitly).
+template <class T>
+struct as_is {
+  using type = T;
+};
+
 /// CAF's own errors (a timeout, a dead actor) with the plugin's name attached; Troupe's as they are.
 caf::error with_plugin(caf::error err, const std::string& id);
 
@@ -58,8 +64,9 @@ private:
 
   /// request(dest, xs...) answered to `on_ok` or `on_error`; past `timeout` (checked on the tick,
   /// not by a CAF timeout) `on_error` gets caf::sec::request_timeout and a late answer is dropped.
-  template <class T, class Handle, class... Ts>
-  void ask(const Handle& dest, std::chrono::milliseconds timeout, std::function<void(T&)> on_ok,
+  template <class... Rs, class Handle, class... Ts>
+  void ask(const Handle& dest, std::chrono::milliseconds timeout,
+           typename as_is<std::function<void(Rs&...)>>::type on_ok,
            std::function<void(caf::error&)> on_error, Ts&&... xs) {
     auto settled = deadlines_.add(clock().now() + timeout, [on_error] {
       caf::error err = caf::sec::request_timeout;
@@ -68,10 +75,10 @@ private:
     schedule_tick();
     request(dest, caf::infinite, std::forward<Ts>(xs)...)
       .then(
-        [settled, on_ok](T& x) {
+        [settled, on_ok](Rs&... xs) {
           if (!*settled) {
             *settled = true;
-            on_ok(x);
+            on_ok(xs...);
           }
         },
         [settled, on_error](caf::error& err) {
@@ -98,6 +105,9 @@ private:
   void adopt_metadata(entry& e, plugin_metadata md);
   /// Runs the tool `name` resolves to in the directory on its plugin.
   caf::result<payload> call_tool(const std::string& name, payload args);
+  /// Asks plugin e's host (one of ours) for its metadata and tools in one request, takes both and
+  /// calls `then`; a host that does not answer keeps what it had.
+  void take_description(const entry_ptr& e, std::function<void()> then);
   /// Asks `handle` (plugin e's address) for its tools, puts them in the directory and calls
   /// `then`; a plugin that does not answer keeps the tools it had.
   void refresh_tools(const entry_ptr& e, plugin_actor handle, std::function<void()> then);

@@ -64,7 +64,12 @@ void manager_impl::send_step(lifecycle_op op, const entry_ptr& e,
       return;
     }
     // Load and init change what a plugin offers: its tools, and after load its metadata (a
-    // script knows its name, version and dependencies only once loaded).
+    // script knows its name, version and dependencies only once loaded). A host of ours says
+    // both in one answer.
+    if (op == lifecycle_op::load && e->host && e->handle == handle) {
+      take_description(e, done);
+      return;
+    }
     refresh_tools(e, handle, [this, op, e, handle, done] {
       if (op != lifecycle_op::load) {
         done();

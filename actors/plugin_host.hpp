@@ -59,12 +59,14 @@ struct host_options {
 /// - forward, successor: everything from now on goes to the successor (this one hung).
 /// - reload: build the new version, carry the state, swap between two calls; answers the new
 ///   metadata or why the old version serves on.
+/// - describe: its metadata and tools in one answer (after a load: one round trip, not two).
 using host_actor = plugin_actor::extend<
   caf::reacts_to<hold_atom, std::string>,
   caf::replies_to<revive_atom, plugin_state, bool>::with<plugin_state>,
   caf::reacts_to<retire_atom, std::string>,
   caf::reacts_to<forward_atom, plugin_actor>,
   caf::replies_to<reload_atom>::with<plugin_metadata>,
+  caf::replies_to<describe_atom>::with<plugin_metadata, std::vector<tool_info>>,
   caf::reacts_to<expire_atom>,
   caf::reacts_to<barrier_atom>,
   caf::reacts_to<spare_atom, spare_instance>>;

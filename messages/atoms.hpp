@@ -74,6 +74,8 @@ using forward_atom = caf::atom_constant<caf::atom("t_forward")>;
 using expire_atom = caf::atom_constant<caf::atom("t_expire")>;
 /// Host, to itself: everything queued before its crash has been answered.
 using barrier_atom = caf::atom_constant<caf::atom("t_barrier")>;
+/// Host: its metadata and tools in one answer (describe_atom) -> (plugin_metadata, tools).
+using describe_atom = caf::atom_constant<caf::atom("t_describe")>;
 /// Host: a spare plugin instance built in the background has arrived (spare_atom, spare).
 using spare_atom = caf::atom_constant<caf::atom("t_spare")>;
 /// Manager: a host's plugin crashed (crashed_atom, id, reason).

@@ -176,7 +176,7 @@ void plugin_host::on_retire(const std::string& why) {
 }
 
 void plugin_host::on_forward(plugin_actor successor) {
-  successor_ = std::move(successor);
+  successor_ = caf::actor_cast<host_actor>(successor);
   mode_ = host_mode::forwarding;
   if (instance_)
     drop_instance(reason_);

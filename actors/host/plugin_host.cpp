@@ -97,6 +97,11 @@ plugin_host::behavior_type plugin_host::make_behavior() {
     [=](retire_atom, std::string& why) { on_retire(why); },
     [=](forward_atom, plugin_actor& successor) { on_forward(std::move(successor)); },
     [=](reload_atom) -> caf::result<plugin_metadata> { return on_reload(); },
+    [=](describe_atom a) -> caf::result<plugin_metadata, std::vector<tool_info>> {
+      if (fwd())
+        return delegate(successor_, a);
+      return {on_metadata(), on_tools()};
+    },
     [=](expire_atom) { expire_held(); },
     [=](barrier_atom) { on_barrier(); },
     [=](spare_atom, spare_instance& spare) { on_spare(std::move(spare)); },

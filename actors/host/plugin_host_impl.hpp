@@ -148,7 +148,7 @@ private:
   bool releasing_ = false; ///< Revived: serves the held calls at the next barrier.
   std::unordered_map<std::uint64_t, waiting_call> waiting_;
   latency_stats stats_;
-  plugin_actor successor_;
+  host_actor successor_; ///< Set when forwarding: a host the manager made after a hang.
   // Standby: a spare instance (loaded) for the next restart, once the plugin has crashed.
   std::unique_ptr<plugin_instance> spare_;
   bool spare_wanted_ = false;
