@@ -33,7 +33,6 @@ caf::result<plugin_metadata> manager_impl::reload(const std::string& id) {
   e->reloading = true;
   auto started = clock().now();
   auto promise = make_response_promise<plugin_metadata>();
-  emit(event_kind::reload_started, id, "building version beside " + version_of(e->metadata));
   ask<plugin_metadata>(
     e->host, opts_.lifecycle_timeout,
     [this, e, started, promise](plugin_metadata& md) mutable {
@@ -59,6 +58,8 @@ caf::result<plugin_metadata> manager_impl::reload(const std::string& id) {
                                  "reload failed, the old version serves on: " + why));
     },
     reload_atom::value);
+  // After the request: whoever hears of the start finds the reload queued at the plugin already.
+  emit(event_kind::reload_started, id, "building version beside " + version_of(e->metadata));
   return promise;
 }
 

@@ -246,3 +246,49 @@ TEST_F(StuckRestart, ARestartStuckInLoadGivesThePluginASuccessorWhichServes) {
 
 } // namespace
 } // namespace troupe::test
+
+namespace troupe::test {
+namespace {
+
+using ReloadDrain = Supervision;
+
+TEST_F(ReloadDrain, AReloadWaitsForACallSuspendedOnAnotherPluginAndHoldsNewCallsMeanwhile) {
+  start();
+  add("slow"); // native: "hang:N" answers "woke" after N ms
+  temp_dir dir;
+  auto path = dir.file("caller.lua");
+  auto script = [](int v) {
+    return "plugin_version = '" + std::to_string(v) + ".0.0'\n"
+           "function execute(x)\n"
+           "  if x == 'via' then return call_plugin('slow', 'hang:150') end\n"
+           "  return " + std::to_string(v) + "\n"
+           "end\n";
+  };
+  std::ofstream{path} << script(1);
+  ASSERT_TRUE(rt->add(lua_spec(config_for("caller"), path)));
+  ASSERT_TRUE(rt->start_all());
+  auto address = rt->resolve("caller");
+  ASSERT_TRUE(address);
+  caf::scoped_actor self{sys};
+  // The first call waits on "slow"; the reload and a later call come while it waits.
+  auto waiting = self->request(*address, request_timeout, execute_atom::value,
+                               pack(std::string("via")));
+  std::ofstream{path, std::ios::trunc} << script(2);
+  auto reloaded = self->request(rt->manager(), request_timeout, reload_atom::value,
+                                std::string("caller"));
+  // The manager sends the reload on before its reload_started event reaches the subscriber:
+  // a call sent now reaches the plugin's actor after the reload.
+  ASSERT_TRUE(log.wait(event_kind::reload_started, "caller"));
+  auto later = self->request(*address, request_timeout, execute_atom::value,
+                             pack(std::string("x")));
+  waiting.receive([](payload& p) { EXPECT_EQ(*unpack_as<std::string>(p), "woke"); },
+                  [](caf::error& err) { ADD_FAILURE() << "suspended call: " << describe(err); });
+  reloaded.receive([](plugin_metadata& md) { EXPECT_EQ(md.version, "2.0.0"); },
+                   [](caf::error& err) { ADD_FAILURE() << "the reload: " << describe(err); });
+  // Held during the swap, then served by the new version.
+  later.receive([](payload& p) { EXPECT_EQ(*unpack_as<std::int64_t>(p), 2); },
+                [](caf::error& err) { ADD_FAILURE() << "the later call: " << describe(err); });
+}
+
+} // namespace
+} // namespace troupe::test
