@@ -11,6 +11,8 @@
 //        lua_bench --direct [calls] (part 4 alone, in a loop to profile with perf record)
 //        lua_bench --json [calls]   (json_parse alone, without the actor, to profile)
 //        lua_bench --step [calls]   (part 1's execute through begin_call, without the actor)
+//        lua_bench --poll [calls]   (parts 1-3 with CAF's default idle polling instead of a
+//                                    node's worker_idle = "wait")
 
 #include <algorithm>
 #include <chrono>
@@ -294,6 +296,11 @@ int main(int argc, char** argv) {
   }
   caf::actor_system_config cfg;
   troupe::register_types(cfg);
+  // As a `troupe` node runs by default ([node] worker_idle = "wait"): idle workers wait instead of
+  // waking every 50 us to look for work, which on 2 cores takes time from the busy one.
+  // `--poll` keeps CAF's default.
+  if (mode != "--poll")
+    cfg.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system sys{cfg};
   roundtrip(sys, calls);
   rules(sys, calls);
