@@ -21,7 +21,9 @@ plugin_host::plugin_host(caf::actor_config& cfg, std::string id, std::unique_ptr
 }
 
 void plugin_host::on_exit() {
-  auto why = reason_.empty() ? std::string("its actor stopped") : reason_;
+  auto why = reason_.empty()                 ? std::string("its actor stopped")
+             : mode_ == host_mode::crashed ? "it crashed: " + reason_
+                                           : reason_;
   fail_waiting(why);
   fail_held(make_error(errc::unavailable, id_, "its actor stopped: " + why));
   instance_.reset();

@@ -147,6 +147,39 @@ TEST_F(Node, PublishesItsManagerOnTheConfiguredPortForRemoteClients) {
   EXPECT_EQ(*unpack_as<std::string>(*out), "FAR");
 }
 
+TEST_F(Node, ARemoteClientResolvesAPluginOnceAndItsAddressOutlivesAReload) {
+  auto port = free_port();
+  auto cfg = config("[node]\nport = " + std::to_string(port) + "\n" + two_plugins);
+  ASSERT_TRUE(cfg);
+  auto n = node::start(*cfg, opts);
+  ASSERT_TRUE(n) << describe(n.error());
+  registered_config remote_cfg;
+  remote_cfg.load<caf::io::middleman>();
+  caf::actor_system remote{remote_cfg};
+  auto manager = remote.middleman().remote_actor<manager_actor>("127.0.0.1", port);
+  ASSERT_TRUE(manager) << remote.render(manager.error());
+  client api{remote, *manager, request_timeout};
+  auto address = api.resolve("shout"); // lookup over the network, once
+  ASSERT_TRUE(address) << describe(address.error());
+  caf::scoped_actor self{remote};
+  auto call = [&](const std::string& text) {
+    caf::expected<payload> out{caf::error{}};
+    self->request(*address, request_timeout, execute_atom::value, pack(text))
+      .receive([&](payload& p) { out = std::move(p); }, [&](caf::error& e) { out = std::move(e); });
+    return out;
+  };
+  auto before = call("far");
+  ASSERT_TRUE(before) << describe(before.error());
+  EXPECT_EQ(*unpack_as<std::string>(*before), "FAR");
+  std::ofstream{dir.file("shout.lua"), std::ios::trunc}
+    << "function execute(x) return string.lower(x) end\n";
+  auto reloaded = api.reload("shout");
+  ASSERT_TRUE(reloaded) << describe(reloaded.error());
+  auto after = call("Near"); // the same remote address, now served by the new version
+  ASSERT_TRUE(after) << describe(after.error());
+  EXPECT_EQ(*unpack_as<std::string>(*after), "near");
+}
+
 TEST_F(Node, WithoutPublishingTheConfiguredPortStaysClosed) {
   auto port = free_port();
   auto cfg = config("[node]\nport = " + std::to_string(port) + "\n" + two_plugins);
