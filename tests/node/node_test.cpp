@@ -53,6 +53,16 @@ std::uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
+constexpr const char* two_plugins = R"(
+[[plugins]]
+id = "c"
+class = "counted"
+[[plugins]]
+id = "shout"
+script = "shout.lua"
+dependencies = ["c"]
+)";
+
 class Node : public ::testing::Test {
 protected:
   Node() {
@@ -68,20 +78,34 @@ protected:
     return load_node_config(dir.file("node.toml"), standard_kinds());
   }
 
+  /// Starts the two-plugin node publishing its manager on a free port, and a second actor
+  /// system (another process, as far as CAF goes) whose `api` talks to it over the network.
+  void publish_and_connect() {
+    port = free_port();
+    auto cfg = config("[node]\nport = " + std::to_string(port) + "\n" + two_plugins);
+    ASSERT_TRUE(cfg);
+    auto n = node::start(*cfg, opts);
+    ASSERT_TRUE(n) << describe(n.error());
+    published = std::move(*n);
+    remote_cfg = std::make_unique<registered_config>();
+    remote_cfg->load<caf::io::middleman>();
+    remote = std::make_unique<caf::actor_system>(*remote_cfg);
+    auto manager = remote->middleman().remote_actor<manager_actor>("127.0.0.1", port);
+    ASSERT_TRUE(manager) << remote->render(manager.error());
+    api = std::make_unique<client>(*remote, *manager, request_timeout);
+  }
+
   temp_dir dir;
   std::shared_ptr<std::atomic<int>> unloads = std::make_shared<std::atomic<int>>(0);
   node_options opts;
+  std::uint16_t port = 0;
+  // Destroyed in reverse: the remote client and its system before the node.
+  std::unique_ptr<node> published;
+  std::unique_ptr<registered_config> remote_cfg;
+  std::unique_ptr<caf::actor_system> remote;
+  std::unique_ptr<client> api;
 };
 
-constexpr const char* two_plugins = R"(
-[[plugins]]
-id = "c"
-class = "counted"
-[[plugins]]
-id = "shout"
-script = "shout.lua"
-dependencies = ["c"]
-)";
 
 TEST_F(Node, StartsEveryPluginOfItsConfigAndUnloadsThemWhenDestroyed) {
   auto cfg = config(two_plugins);
@@ -130,38 +154,20 @@ TEST_F(Node, AFailedStartStopsAndUnloadsWhatHadStarted) {
 }
 
 TEST_F(Node, PublishesItsManagerOnTheConfiguredPortForRemoteClients) {
-  auto port = free_port();
-  auto cfg = config("[node]\nport = " + std::to_string(port) + "\n" + two_plugins);
-  ASSERT_TRUE(cfg);
-  auto n = node::start(*cfg, opts);
-  ASSERT_TRUE(n) << describe(n.error());
-  EXPECT_EQ((*n)->port(), port);
-  registered_config remote_cfg;
-  remote_cfg.load<caf::io::middleman>();
-  caf::actor_system remote{remote_cfg};
-  auto manager = remote.middleman().remote_actor<manager_actor>("127.0.0.1", port);
-  ASSERT_TRUE(manager) << remote.render(manager.error());
-  client api{remote, *manager, request_timeout};
-  auto out = api.execute("shout", pack(std::string("far")));
+  publish_and_connect();
+  ASSERT_TRUE(api);
+  EXPECT_EQ(published->port(), port);
+  auto out = api->execute("shout", pack(std::string("far")));
   ASSERT_TRUE(out) << describe(out.error());
   EXPECT_EQ(*unpack_as<std::string>(*out), "FAR");
 }
 
 TEST_F(Node, ARemoteClientResolvesAPluginOnceAndItsAddressOutlivesAReload) {
-  auto port = free_port();
-  auto cfg = config("[node]\nport = " + std::to_string(port) + "\n" + two_plugins);
-  ASSERT_TRUE(cfg);
-  auto n = node::start(*cfg, opts);
-  ASSERT_TRUE(n) << describe(n.error());
-  registered_config remote_cfg;
-  remote_cfg.load<caf::io::middleman>();
-  caf::actor_system remote{remote_cfg};
-  auto manager = remote.middleman().remote_actor<manager_actor>("127.0.0.1", port);
-  ASSERT_TRUE(manager) << remote.render(manager.error());
-  client api{remote, *manager, request_timeout};
-  auto address = api.resolve("shout"); // lookup over the network, once
+  publish_and_connect();
+  ASSERT_TRUE(api);
+  auto address = api->resolve("shout"); // lookup over the network, once
   ASSERT_TRUE(address) << describe(address.error());
-  caf::scoped_actor self{remote};
+  caf::scoped_actor self{*remote};
   auto call = [&](const std::string& text) {
     caf::expected<payload> out{caf::error{}};
     self->request(*address, request_timeout, execute_atom::value, pack(text))
@@ -173,7 +179,7 @@ TEST_F(Node, ARemoteClientResolvesAPluginOnceAndItsAddressOutlivesAReload) {
   EXPECT_EQ(*unpack_as<std::string>(*before), "FAR");
   std::ofstream{dir.file("shout.lua"), std::ios::trunc}
     << "function execute(x) return string.lower(x) end\n";
-  auto reloaded = api.reload("shout");
+  auto reloaded = api->reload("shout");
   ASSERT_TRUE(reloaded) << describe(reloaded.error());
   auto after = call("Near"); // the same remote address, now served by the new version
   ASSERT_TRUE(after) << describe(after.error());
