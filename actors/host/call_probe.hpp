@@ -57,9 +57,6 @@ public:
     return ran;
   }
 
-  /// True once a call was answered from outside: the host is hung or was, and is retired.
-  bool hung() const { return answered_.load(std::memory_order_acquire); }
-
   /// What the watchdog answered the hung call (its error's detail); empty if it did not.
   std::string verdict() const;
 
