@@ -49,11 +49,10 @@ client::client(caf::actor_system& sys, manager_actor manager, std::chrono::milli
 
 client::~client() = default;
 
-thread_local bool client::receiver_down_ = false;
 
 template <class T>
 caf::expected<T> client::await_answer(caf::scoped_actor& self, caf::message_id id,
-                                      const std::string& about, bool& timed_out) {
+                                      const std::string& about, bool& timed_out, bool* gone) {
   caf::expected<T> result{caf::error{}};
   bool late = false;
   caf::blocking_actor::accept_one_cond rc;
@@ -61,7 +60,8 @@ caf::expected<T> client::await_answer(caf::scoped_actor& self, caf::message_id i
     rc, id, [&](T& x) { result = std::move(x); },
     [&](caf::error& err) {
       if (err == caf::sec::request_receiver_down)
-        receiver_down_ = true;
+        if (gone)
+          *gone = true;
       result = is_troupe_error(err) ? std::move(err)
                                     : make_error(errc::unavailable, about, describe(err));
     },
@@ -80,10 +80,9 @@ caf::expected<T> client::ask_at(const Handle& dest, const std::string& about, bo
   // No request timeout (each one wakes CAF's clock thread): the receive waits until the deadline.
   auto handle = (*self)->request(dest, caf::infinite, std::forward<Ts>(xs)...);
   bool timed_out = false;
-  receiver_down_ = false;
-  auto result = await_answer<T>(*self, handle.id(), about, timed_out);
   if (gone)
-    *gone = receiver_down_;
+    *gone = false;
+  auto result = await_answer<T>(*self, handle.id(), about, timed_out, gone);
   if (!timed_out)
     pool_->give_back(std::move(self));
   return result;

@@ -126,10 +126,11 @@ private:
   void forget(const std::string& id);
 
   /// Waits (at most the client's timeout) for `self`'s answer `id`, about plugin `about`;
-  /// sets `timed_out` if the deadline passed (the actor must then be retired).
+  /// sets `timed_out` if the deadline passed (the actor must then be retired), and *gone (if
+  /// given) if the asked actor no longer exists.
   template <class T>
   caf::expected<T> await_answer(caf::scoped_actor& self, caf::message_id id,
-                                const std::string& about, bool& timed_out);
+                                const std::string& about, bool& timed_out, bool* gone = nullptr);
 
   class blocking_pool;
 
@@ -140,7 +141,6 @@ private:
   std::shared_ptr<plugin_directory> directory_;
   std::mutex cache_mtx_;
   std::map<std::string, plugin_actor> addresses_; ///< Looked up (no directory: a remote manager).
-  static thread_local bool receiver_down_; ///< Set by await_answer: the asked actor was gone.
 };
 
 } // namespace troupe
