@@ -25,7 +25,9 @@ caf::error plugin_host::crash_if_fatal(caf::error err) {
 }
 
 caf::error plugin_host::crash(const std::string& reason) {
-  if (mode_ != host_mode::serving)
+  // A plugin object crashes while serving, or while a reload drains its suspended calls (the
+  // host then holds new calls, but the object is still there).
+  if (!instance_ || mode_ == host_mode::crashed)
     return make_error(errc::crashed, id_, reason_.empty() ? reason : reason_);
   spdlog::warn("plugin '{}': crashed: {}", id_, reason);
   reason_ = reason;

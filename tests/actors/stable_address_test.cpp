@@ -292,3 +292,56 @@ TEST_F(ReloadDrain, AReloadWaitsForACallSuspendedOnAnotherPluginAndHoldsNewCalls
 
 } // namespace
 } // namespace troupe::test
+
+namespace troupe::test {
+namespace {
+
+TEST_F(ReloadDrain, ACrashWhileAReloadDrainsFailsTheReloadAndTheRestartServesTheNewCode) {
+  start();
+  add("slow");
+  temp_dir dir;
+  auto path = dir.file("caller.lua");
+  // After its call to "slow" returns, the first version fills its memory and keeps what it
+  // filled: its state cannot recover, a crash.
+  std::ofstream{path} << "plugin_version = '1.0.0'\n"
+                         "local hog\n"
+                         "function execute(x)\n"
+                         "  if x == 'via' then\n"
+                         "    call_plugin('slow', 'hang:150')\n"
+                         "    hog = {}\n"
+                         "    local i = 0\n"
+                         "    while true do i = i + 1; hog[i] = string.rep('x', 1024) .. i end\n"
+                         "  end\n"
+                         "  return 1\n"
+                         "end\n";
+  ASSERT_TRUE(rt->add(lua_spec(config_for("caller", {{"limit.memory", "512K"}}), path)));
+  ASSERT_TRUE(rt->start_all());
+  auto address = rt->resolve("caller");
+  ASSERT_TRUE(address);
+  caf::scoped_actor self{sys};
+  auto waiting = self->request(*address, request_timeout, execute_atom::value,
+                               pack(std::string("via")));
+  std::ofstream{path, std::ios::trunc} << "plugin_version = '2.0.0'\n"
+                                          "function execute(x) return 2 end\n";
+  auto reloaded = self->request(rt->manager(), request_timeout, reload_atom::value,
+                                std::string("caller"));
+  waiting.receive([](payload&) { ADD_FAILURE() << "the crashing call was served"; },
+                  [](caf::error& err) {
+                    EXPECT_TRUE(is_troupe_error(err)
+                                && err.code() == static_cast<std::uint8_t>(errc::crashed))
+                      << describe(err);
+                  });
+  reloaded.receive([](plugin_metadata&) { ADD_FAILURE() << "the reload succeeded"; },
+                   [](caf::error& err) {
+                     EXPECT_NE(detail_of(err).find("went down during the reload"),
+                               std::string::npos)
+                       << describe(err);
+                   });
+  ASSERT_TRUE(log.wait(event_kind::restarted, "caller"));
+  auto after = call_at(self, *address, "x"); // the restart read the file: the new code
+  ASSERT_TRUE(after) << describe(after.error());
+  EXPECT_EQ(*unpack_as<std::int64_t>(*after), 2);
+}
+
+} // namespace
+} // namespace troupe::test
