@@ -52,10 +52,13 @@ caf::result<plugin_metadata> manager_impl::reload(const std::string& id) {
       e->reloading = false;
       ++e->reload_failures;
       auto why = is_troupe_error(err) ? detail_of(err) : describe(err);
-      emit(event_kind::reload_failed, e->config.id, why + "; the old version serves on", {},
+      // The old version serves on, unless it crashed meanwhile (its report came first).
+      auto old = e->status == entry_status::up ? std::string("the old version serves on")
+                                               : "the old version went down: " + e->down_reason;
+      emit(event_kind::reload_failed, e->config.id, why + "; " + old, {},
            e->reload_failures);
       promise.deliver(make_error(errc::load_failed, e->config.id,
-                                 "reload failed, the old version serves on: " + why));
+                                 "reload failed, " + old + ": " + why));
     },
     reload_atom::value);
   // After the request: whoever hears of the start finds the reload queued at the plugin already.

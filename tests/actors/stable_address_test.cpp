@@ -336,6 +336,8 @@ TEST_F(ReloadDrain, ACrashWhileAReloadDrainsFailsTheReloadAndTheRestartServesThe
                      EXPECT_NE(detail_of(err).find("went down during the reload"),
                                std::string::npos)
                        << describe(err);
+                     EXPECT_EQ(detail_of(err).find("serves on"), std::string::npos)
+                       << "it does not: " << describe(err);
                    });
   ASSERT_TRUE(log.wait(event_kind::restarted, "caller"));
   auto after = call_at(self, *address, "x"); // the restart read the file: the new code
