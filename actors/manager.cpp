@@ -221,14 +221,16 @@ void manager_impl::refresh_tools(const entry_ptr& e, plugin_actor handle,
                                  std::function<void()> then) {
   ask<std::vector<tool_info>>(handle, opts_.query_timeout,
     [this, e, handle, then](std::vector<tool_info>& tools) {
-      // Only the plugin's current actor (or the one a reload is about to swap in) speaks for it.
-      auto i = entries_.find(e->config.id);
-      if (i != entries_.end() && i->second == e && e->status != entry_status::failed
-          && e->handle == handle)
+      if (speaks_for(e, handle.address()) && e->status != entry_status::failed)
         tools_.set(e->config.id, std::move(tools));
       then();
     },
     [then](caf::error&) { then(); }, tools_atom::value);
+}
+
+bool manager_impl::speaks_for(const entry_ptr& e, const caf::actor_addr& who) const {
+  auto i = entries_.find(e->config.id);
+  return i != entries_.end() && i->second == e && e->handle.address() == who;
 }
 
 void manager_impl::take_description(const entry_ptr& e, std::function<void()> then) {
@@ -236,8 +238,7 @@ void manager_impl::take_description(const entry_ptr& e, std::function<void()> th
   ask<plugin_metadata, std::vector<tool_info>>(
     host, opts_.query_timeout,
     [this, e, host, then](plugin_metadata& md, std::vector<tool_info>& tools) {
-      auto i = entries_.find(e->config.id);
-      if (i != entries_.end() && i->second == e && e->host == host) {
+      if (speaks_for(e, host.address())) {
         if (e->status != entry_status::failed)
           tools_.set(e->config.id, std::move(tools));
         adopt_metadata(*e, std::move(md));

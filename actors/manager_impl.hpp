@@ -108,6 +108,9 @@ private:
   /// Asks plugin e's host (one of ours) for its metadata and tools in one request, takes both and
   /// calls `then`; a host that does not answer keeps what it had.
   void take_description(const entry_ptr& e, std::function<void()> then);
+  /// True if `e` is still registered and `who` is its plugin's current address: only that actor's
+  /// answers speak for the plugin (not one replaced after a hang, not one unregistered since).
+  bool speaks_for(const entry_ptr& e, const caf::actor_addr& who) const;
   /// Asks `handle` (plugin e's address) for its tools, puts them in the directory and calls
   /// `then`; a plugin that does not answer keeps the tools it had.
   void refresh_tools(const entry_ptr& e, plugin_actor handle, std::function<void()> then);

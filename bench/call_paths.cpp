@@ -45,20 +45,15 @@ int main(int argc, char** argv) {
   bench::configure(cfg, argc, argv, "call_paths");
   caf::actor_system sys{cfg};
   runtime rt{sys};
-  bench::start_echoes(rt, {"echo"}, "call_paths");
+  auto address = bench::start_echoes(rt, {"echo"}, "call_paths").front();
   auto input = pack(std::map<std::string, int>{{"agent", 1}, {"step", 3}});
   auto floor = sys.spawn(bench::bare_echo);
   auto blocking_calls = calls / 10;
   caf::scoped_actor self{sys};
-  auto address = rt.resolve("echo");
-  if (!address) {
-    std::fprintf(stderr, "call_paths: %s\n", describe(address.error()).c_str());
-    return 1;
-  }
   std::vector<double> bare, by_id, via_manager, blocking, scoped;
   for (int round = 0; round < 8; ++round) {
     bare.push_back(bench::mean_roundtrip_ns(sys, floor, calls, execute_atom::value, input));
-    by_id.push_back(bench::mean_roundtrip_ns(sys, *address, calls, execute_atom::value, input));
+    by_id.push_back(bench::mean_roundtrip_ns(sys, address, calls, execute_atom::value, input));
     via_manager.push_back(bench::mean_roundtrip_ns(sys, rt.manager(), calls, execute_atom::value,
                                                    std::string("echo"), input));
     blocking.push_back(mean_ns(blocking_calls, [&] {

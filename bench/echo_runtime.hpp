@@ -39,8 +39,10 @@ inline void configure(caf::actor_system_config& cfg, int argc, char** argv, cons
   }
 }
 
-/// Adds a supervised echo plugin for each id and starts them all; exits 1 if that fails.
-inline void start_echoes(runtime& rt, const std::vector<std::string>& ids, const char* bench) {
+/// Adds a supervised echo plugin for each id and starts them all; answers their addresses, each
+/// resolved once as an agent system does. Exits 1 if any of that fails.
+inline std::vector<plugin_actor> start_echoes(runtime& rt, const std::vector<std::string>& ids,
+                                              const char* bench) {
   for (const auto& id : ids) {
     auto md = rt.add(plugin_config{id, {}, {}}, []() -> caf::expected<std::unique_ptr<plugin>> {
       return std::make_unique<echo_plugin>();
@@ -54,6 +56,16 @@ inline void start_echoes(runtime& rt, const std::vector<std::string>& ids, const
     std::fprintf(stderr, "%s: cannot start the echo plugins\n", bench);
     std::exit(1);
   }
+  std::vector<plugin_actor> addresses;
+  for (const auto& id : ids) {
+    auto address = rt.resolve(id);
+    if (!address) {
+      std::fprintf(stderr, "%s: cannot resolve '%s'\n", bench, id.c_str());
+      std::exit(1);
+    }
+    addresses.push_back(*address);
+  }
+  return addresses;
 }
 
 } // namespace troupe::bench

@@ -77,18 +77,8 @@ int main(int argc, char** argv) {
     ids.push_back("echo" + std::to_string(i));
     floors.push_back(sys.spawn(bench::bare_echo));
   }
-  bench::start_echoes(rt, ids, "throughput");
+  auto addresses = bench::start_echoes(rt, ids, "throughput"); // each resolved once
   auto input = pack(std::map<std::string, int>{{"agent", 1}, {"step", 3}});
-  // Each id resolved once to the plugin's stable address, as an agent system does.
-  std::vector<plugin_actor> addresses;
-  for (const auto& id : ids) {
-    auto address = rt.resolve(id);
-    if (!address) {
-      std::fprintf(stderr, "throughput: cannot resolve %s\n", id.c_str());
-      return 1;
-    }
-    addresses.push_back(*address);
-  }
   auto bare = [&](caf::event_based_actor* self, std::size_t i) {
     return self->request(floors[i % plugins], caf::infinite, execute_atom::value, input);
   };
