@@ -118,20 +118,29 @@ void client::forget(const std::string& id) {
   addresses_.erase(id);
 }
 
-template <class... Ts>
-caf::expected<payload> client::call_plugin(const std::string& id, Ts&&... xs) {
+template <class Atom, class... Ts>
+caf::expected<payload> client::call_plugin(const std::string& id, Atom atom, Ts&&... xs) {
+  if (directory_ && !directory_->find(id) && directory_->hosted_elsewhere(id))
+    if (auto router = directory_->router()) // another node's: the router watches that node
+      return ask_at<payload>(router, id, nullptr, atom, id, xs...);
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto target = resolve(id);
     if (!target)
       return std::move(target.error());
+    if (!directory_ && target->node() != manager_.node()) // on a third node: the manager's router
+      return ask_at<payload>(manager_, id, nullptr, atom, id, xs...);
     bool gone = false;
-    auto out = ask_at<payload>(*target, id, &gone, xs...);
+    auto out = ask_at<payload>(*target, id, &gone, atom, xs...);
     if (!gone)
       return out;
     // Its address ended: unregistered (and maybe registered again) since it was looked up.
     forget(id);
   }
   return make_error(errc::unavailable, id, "its address ended twice in a row");
+}
+
+caf::expected<plugin_state> client::remove(const std::string& id) {
+  return ask<plugin_state>(id, remove_atom::value, id);
 }
 
 caf::expected<plugin_metadata> client::reload(const std::string& id) {

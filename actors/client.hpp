@@ -83,6 +83,9 @@ public:
   std::vector<caf::expected<plugin_metadata>>
   register_plugins(std::vector<std::pair<plugin_config, plugin_actor>> plugins);
 
+  /// Forgets plugin `id`, which must be unloaded, and ends its actor (manager's remove).
+  caf::expected<plugin_state> remove(const std::string& id);
+
   /// Reloads plugin `id`'s code (see manager_actor's reload); the new metadata, or why the old
   /// version still serves.
   caf::expected<plugin_metadata> reload(const std::string& id);
@@ -120,8 +123,8 @@ private:
   template <class T, class Handle, class... Ts>
   caf::expected<T> ask_at(const Handle& dest, const std::string& about, bool* gone, Ts&&... xs);
   /// Sends a call straight to plugin `id`'s address (looked up again once if it ended).
-  template <class... Ts>
-  caf::expected<payload> call_plugin(const std::string& id, Ts&&... xs);
+  template <class Atom, class... Ts>
+  caf::expected<payload> call_plugin(const std::string& id, Atom atom, Ts&&... xs);
   /// Forgets the address looked up for `id`.
   void forget(const std::string& id);
 

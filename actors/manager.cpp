@@ -93,6 +93,9 @@ manager_impl::behavior_type manager_impl::make_behavior() {
       return pass_on(id, a, std::move(fn), std::move(args));
     },
     [this](lookup_atom, const std::string& id) { return lookup(id); },
+    [this](remove_atom, const std::string& id) { return remove(id); },
+    [this](cluster_atom) { return cluster_member_; },
+    [this](cluster_atom, caf::actor& member) { cluster_member_ = std::move(member); },
     [this](list_atom) { return list(std::nullopt); },
     [this](list_atom, const plugin_type& type) { return list(type); },
     [this](health_atom) { return health_of_all(); },
@@ -183,7 +186,7 @@ void manager_impl::registered(const entry_ptr& e, plugin_metadata md) {
   adopt_metadata(*e, std::move(md));
   monitor(e->handle);
   if (opts_.directory)
-    opts_.directory->set(id, e->handle);
+    opts_.directory->set(id, e->handle, e->config.idempotent);
   spdlog::info("plugin '{}': registered ({} {}){}", id, e->metadata.name, e->metadata.version,
                e->supervised ? ", supervised in group " + group_of(id).name : "");
 }
@@ -198,17 +201,43 @@ void manager_impl::unregister(const std::string& id) {
 
 caf::result<plugin_actor> manager_impl::lookup(const std::string& id) {
   auto e = find(id);
-  if (!e)
-    return std::move(e.error());
-  return (*e)->handle;
+  if (e)
+    return (*e)->handle;
+  if (opts_.directory) // another node's replica (a proxy: one network hop to it)
+    if (auto replicas = opts_.directory->remote_replicas(id); !replicas.empty())
+      return replicas.front().address;
+  return std::move(e.error());
 }
 
-template <class... Ts>
-caf::result<payload> manager_impl::pass_on(const std::string& id, Ts&&... xs) {
+caf::result<plugin_state> manager_impl::remove(const std::string& id) {
   auto e = find(id);
   if (!e)
     return std::move(e.error());
-  return delegate((*e)->handle, std::forward<Ts>(xs)...);
+  auto entry = *e;
+  if (entry->reached.code != state_code::unloaded || entry->status != entry_status::up)
+    return make_error(errc::invalid_state, id,
+                      "cannot remove a plugin that is " + to_string(entry->reached.code)
+                        + ": stop and unload it first");
+  demonitor(entry->handle.address());
+  unregister(id);
+  if (entry->supervised && opts_.spawner)
+    opts_.spawner->discard(id, entry->handle);
+  else
+    caf::anon_send_exit(entry->handle, caf::exit_reason::user_shutdown);
+  spdlog::info("plugin '{}': removed", id);
+  return plugin_state{};
+}
+
+template <class Atom, class... Ts>
+caf::result<payload> manager_impl::pass_on(const std::string& id, Atom atom, Ts&&... xs) {
+  auto e = find(id);
+  if (e)
+    return delegate((*e)->handle, atom, std::forward<Ts>(xs)...);
+  if constexpr (std::is_same_v<Atom, execute_atom> || std::is_same_v<Atom, function_atom>)
+    if (opts_.directory && opts_.directory->hosted_elsewhere(id))
+      if (auto router = opts_.directory->router()) // another node's: the router watches it
+        return delegate(router, atom, id, std::forward<Ts>(xs)...);
+  return std::move(e.error());
 }
 
 void manager_impl::adopt_metadata(entry& e, plugin_metadata md) {
@@ -268,6 +297,11 @@ namespace troupe {
 
 manager_actor spawn_manager(caf::actor_system& sys, manager_options opts) {
   return caf::actor_cast<manager_actor>(sys.spawn<detail::manager_impl>(std::move(opts)));
+}
+
+void set_cluster_member(const manager_actor& manager, caf::actor member) {
+  caf::anon_send(caf::actor_cast<detail::manager_impl_actor>(manager), cluster_atom::value,
+                 std::move(member));
 }
 
 } // namespace troupe

@@ -42,4 +42,8 @@ struct manager_options {
 /// REQUIRES: validate(opts.supervision) succeeded.
 manager_actor spawn_manager(caf::actor_system& sys, manager_options opts = {});
 
+/// Tells `manager` the cluster member of its node: it answers (cluster_atom) with it from now on,
+/// so that processes reaching the manager find the cluster. Asynchronous.
+void set_cluster_member(const manager_actor& manager, caf::actor member);
+
 } // namespace troupe

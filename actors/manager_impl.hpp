@@ -47,7 +47,8 @@ std::string ms_text(std::chrono::nanoseconds d);
 using manager_impl_actor =
   manager_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<restart_atom, std::uint64_t>,
                         caf::reacts_to<crashed_atom, std::string, std::string>,
-                        caf::reacts_to<rollback_atom, std::string, std::string, plugin_metadata>>;
+                        caf::reacts_to<rollback_atom, std::string, std::string, plugin_metadata>,
+                        caf::reacts_to<cluster_atom, caf::actor>>;
 
 class manager_impl final : public manager_impl_actor::base {
 public:
@@ -97,10 +98,13 @@ private:
   void registered(const entry_ptr& e, plugin_metadata md);
   /// Forgets a plugin: its entry, tools, tree position and address.
   void unregister(const std::string& id);
+  /// Its address here, or a replica's on another node.
   caf::result<plugin_actor> lookup(const std::string& id);
+  /// Forgets an unloaded plugin and ends its actor.
+  caf::result<plugin_state> remove(const std::string& id);
   /// Hands a call for plugin `id` on to its address (its answer goes straight to the caller).
-  template <class... Ts>
-  caf::result<payload> pass_on(const std::string& id, Ts&&... xs);
+  template <class Atom, class... Ts>
+  caf::result<payload> pass_on(const std::string& id, Atom atom, Ts&&... xs);
   /// Takes metadata a plugin reported as the entry's (id from the config, its dependencies merged).
   void adopt_metadata(entry& e, plugin_metadata md);
   /// Runs the tool `name` resolves to in the directory on its plugin.
@@ -190,6 +194,7 @@ private:
   std::map<std::uint64_t, std::vector<std::string>> pending_batches_;
   std::uint64_t next_batch_ = 1;
   std::vector<caf::actor> subscribers_;
+  caf::actor cluster_member_; ///< This node's cluster member; null outside a cluster.
   std::map<std::string, caf::actor_clock::time_point> last_health_; ///< Per group.
   deadline_queue deadlines_; ///< Of the requests sent with ask().
   std::chrono::milliseconds tick_interval_;

@@ -84,7 +84,7 @@ bool manager_impl::replace_host(const entry_ptr& e, const std::string& reason) {
   anon_send(e->host, hold_atom::value, reason); // before anyone can find it
   monitor(e->handle);
   if (opts_.directory)
-    opts_.directory->set(id, e->handle);
+    opts_.directory->set(id, e->handle, e->config.idempotent);
   if (old)
     anon_send(old, forward_atom::value, e->handle); // runs once the old host runs again
   return true;

@@ -149,6 +149,7 @@ void runtime::track_file(const plugin_spec& spec, const plugin_metadata& md) {
     return;
   auto file = (*kind)->file_key.empty() ? std::string{} : spec.key((*kind)->file_key);
   if (!file.empty() && kinds_->watching(file) == *kind) {
+    std::lock_guard<std::mutex> guard{files_mtx_};
     watched_files_[canonical_path(file)] = md.id;
     if (watcher_)
       watcher_->track(file, md.id);
@@ -194,6 +195,7 @@ std::vector<caf::expected<plugin_metadata>> runtime::add_all(const std::vector<p
 
 caf::error runtime::watch(watch_options opts) {
   watcher_.reset();
+  std::lock_guard<std::mutex> guard{files_mtx_};
   auto w = reload_watcher::start(system(), manager(), spawner_, std::move(opts), watched_files_,
                                  {kinds_, kind_context{natives_}});
   if (!w)

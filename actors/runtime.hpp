@@ -109,6 +109,9 @@ public:
   /// cannot be watched.
   caf::error watch(watch_options opts);
 
+  /// Where this runtime's plugins (and, in a cluster, other nodes' replicas) answer.
+  std::shared_ptr<plugin_directory> directory() const { return spawner_->directory(); }
+
   /// The last checkpoints of the plugins that keep state.
   const std::shared_ptr<checkpoint_store>& checkpoints() const { return spawner_->checkpoints(); }
 
@@ -141,6 +144,7 @@ private:
   };
   std::shared_ptr<callback_gate> gate_ = std::make_shared<callback_gate>();
   std::map<std::string, std::string> watched_files_; ///< file of a watched kind -> plugin id.
+  std::mutex files_mtx_; ///< add(spec) may run on another thread than watch() (a cluster deploy).
   std::unique_ptr<reload_watcher> watcher_;
   std::vector<plugin_actor> hosts_;
 };

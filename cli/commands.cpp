@@ -17,6 +17,7 @@
 #include "actors/runtime.hpp"
 #include "cli/json_output.hpp"
 #include "cli/session.hpp"
+#include "cluster/transport.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
 
@@ -77,10 +78,16 @@ caf::expected<std::unique_ptr<session>> open(const target& where) {
   if (where.config_path.empty() == where.node.empty())
     return make_error(errc::bad_input, "", "name exactly one of --config FILE or --node HOST:PORT");
   if (!where.node.empty()) {
-    auto address = parse_address(where.node);
+    auto address = parse_host_port(where.node);
     if (!address)
       return std::move(address.error());
-    return session::remote(address->first, address->second);
+    cluster_config tls;
+    tls.ca = where.ca;
+    tls.cert = where.cert;
+    tls.key = where.key;
+    if (int given = !tls.ca.empty() + !tls.cert.empty() + !tls.key.empty(); given % 3 != 0)
+      return make_error(errc::bad_input, "", "TLS needs all three of --ca, --cert and --key");
+    return session::remote(address->first, address->second, tls);
   }
   auto cfg = load_node_config(where.config_path, *plugin_kinds());
   if (!cfg)
@@ -145,11 +152,12 @@ int run_node(const run_options& opts) {
   if (!cfg)
     return usage_error(cfg.error());
   if (opts.host)
-    cfg->host = *opts.host;
+    cfg->cluster.host = *opts.host;
   if (opts.port) {
     if (*opts.port > 65535)
       return usage_error(make_error(errc::bad_input, "", "--port must be 0 to 65535"));
-    cfg->port = static_cast<std::uint16_t>(*opts.port);
+    cfg->cluster.port = static_cast<std::uint16_t>(*opts.port);
+    cfg->cluster.listen = true; // --port 0: any free port (logged)
   }
   // Block the signals before any CAF thread starts, so that only sigwait below receives them.
   auto signals = termination_signals();
@@ -159,10 +167,10 @@ int run_node(const run_options& opts) {
     return report(n.error(), exit_failed);
   if ((*n)->port() != 0)
     spdlog::info("node '{}' serving {} plugin(s) on {}:{}", cfg->name, cfg->plugins.size(),
-                 cfg->host, (*n)->port());
+                 cfg->cluster.host, (*n)->port());
   else
-    spdlog::info("node '{}' serving {} plugin(s) (not published: node.port is 0)", cfg->name,
-                 cfg->plugins.size());
+    spdlog::info("node '{}' serving {} plugin(s) (not listening: no [cluster] listen)",
+                 cfg->name, cfg->plugins.size());
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);
@@ -210,7 +218,8 @@ int reload_plugin(const target& where, const std::string& plugin) {
   auto s = open(where);
   if (!s)
     return report(s.error(), exit_usage);
-  auto md = (*s)->api().reload(plugin);
+  auto* cluster = (*s)->cluster();
+  auto md = cluster ? cluster->reload(plugin) : (*s)->api().reload(plugin);
   if (!md)
     return report(md.error(), exit_failed);
   std::cout << render_json(to_json(*md), 2) << std::endl;
@@ -259,7 +268,7 @@ int list_plugins(const target& where, const std::optional<std::string>& type) {
       return report(make_error(errc::bad_input, "", "--type needs a plugin type"), exit_usage);
     rows = (*s)->api().list(*parsed);
   } else {
-    rows = (*s)->api().list();
+    rows = (*s)->cluster() ? (*s)->cluster()->list() : (*s)->api().list();
   }
   if (!rows)
     return report(rows.error(), exit_failed);
@@ -301,7 +310,7 @@ int list_tools(const target& where) {
   auto s = open(where);
   if (!s)
     return report(s.error(), exit_usage);
-  auto tools = (*s)->api().tools();
+  auto tools = (*s)->cluster() ? (*s)->cluster()->tools() : (*s)->api().tools();
   if (!tools)
     return report(tools.error(), exit_failed);
   std::cout << render_json(json_array(*tools), 2) << std::endl;
@@ -316,6 +325,55 @@ int call_tool(const target& where, const std::string& name, const std::optional<
   if (!args)
     return report(args.error(), exit_usage);
   return print_answer((*s)->api().call_tool(name, *args), name);
+}
+
+/// The session of a cluster command: --node to a node that is in a cluster.
+caf::expected<std::unique_ptr<session>> open_cluster(const target& where) {
+  if (where.node.empty())
+    return make_error(errc::bad_input, "", "this command needs --node HOST:PORT");
+  auto s = open(where);
+  if (s && !(*s)->cluster())
+    return make_error(errc::unavailable, "", "the node at " + where.node + " is in no cluster");
+  return s;
+}
+
+int list_nodes(const target& where) {
+  auto s = open_cluster(where);
+  if (!s)
+    return report(s.error(), exit_usage);
+  auto rows = (*s)->cluster()->nodes();
+  if (!rows)
+    return report(rows.error(), exit_failed);
+  std::cout << render_json(json_array(*rows), 2) << std::endl;
+  return exit_ok;
+}
+
+int deploy_script(const target& where, const deploy_options& opts) {
+  std::ifstream in(opts.file, std::ios::binary);
+  if (!in)
+    return report(make_error(errc::not_found, opts.id, "cannot read '" + opts.file + "'"),
+                  exit_usage);
+  deploy_request req{opts.on, opts.id, std::filesystem::path(opts.file).filename().string(),
+                     std::string{std::istreambuf_iterator<char>(in), {}}};
+  auto s = open_cluster(where);
+  if (!s)
+    return report(s.error(), exit_usage);
+  auto md = (*s)->cluster()->deploy(req);
+  if (!md)
+    return report(md.error(), exit_failed);
+  std::cout << render_json(to_json(*md), 2) << std::endl;
+  return exit_ok;
+}
+
+int undeploy_script(const target& where, const std::string& id) {
+  auto s = open_cluster(where);
+  if (!s)
+    return report(s.error(), exit_usage);
+  auto nodes = (*s)->cluster()->undeploy(id);
+  if (!nodes)
+    return report(nodes.error(), exit_failed);
+  std::cout << render_json(nlohmann::json{{"id", id}, {"removed_from", *nodes}}) << std::endl;
+  return exit_ok;
 }
 
 /// The JSON line of one problem validate_scripts found.

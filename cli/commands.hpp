@@ -12,6 +12,7 @@ namespace troupe::cli {
 struct target {
   std::string config_path; ///< --config FILE
   std::string node;        ///< --node HOST:PORT
+  std::string ca, cert, key; ///< --ca, --cert, --key: mutual TLS to a node that uses it.
   std::string script;      ///< --script FILE: run this one file (a Lua script) as a plugin,
                            ///< in-process, with the kind whose file patterns match it.
   std::vector<std::string> limits; ///< --limit NAME=VALUE for the script's sandbox.
@@ -25,8 +26,8 @@ struct run_options {
   std::optional<unsigned> port;
 };
 
-/// `troupe run CONFIG`: hosts the config's plugins until SIGINT or SIGTERM, publishing the
-/// manager on node.host:node.port when the port is not 0.
+/// `troupe run CONFIG`: hosts the config's plugins until SIGINT or SIGTERM, listening on
+/// [cluster] listen (or node.host:node.port) when set and joining the cluster's seeds.
 int run_node(const run_options& opts);
 
 /// `troupe exec PLUGIN [JSON]`: with JSON, executes once and prints the result as JSON; without,
@@ -62,6 +63,23 @@ struct events_options {
 /// `troupe events`: prints the manager's events (crashes, restarts, escalations, health
 /// changes) as they happen, one per line, until --count, --for, SIGINT or SIGTERM.
 int watch_events(const target& where, const events_options& opts);
+
+/// `troupe nodes --node HOST:PORT`: the cluster's members and their state, as a JSON array.
+int list_nodes(const target& where);
+
+/// Options of `troupe deploy`.
+struct deploy_options {
+  std::string file; ///< The script to send.
+  std::string on;   ///< --on NODE: the member to host it; "" for the node connected to.
+  std::string id;   ///< --id ID: the plugin id; "" for the file name's stem.
+};
+
+/// `troupe deploy FILE --node HOST:PORT [--on NODE] [--id ID]`: sends the script's text to be
+/// hosted (kept in the node's data directory); prints its metadata.
+int deploy_script(const target& where, const deploy_options& opts);
+
+/// `troupe undeploy ID --node HOST:PORT`: removes a deployed script from every node hosting it.
+int undeploy_script(const target& where, const std::string& id);
 
 /// `troupe validate FILE...`: every problem the validator of each file's kind (by file pattern:
 /// *.lua) finds, with its line, as JSON lines; exit 1 if any file has an error (a file no kind

@@ -18,6 +18,8 @@ nlohmann::json to_json(const plugin_metadata& x) {
 nlohmann::json to_json(const plugin_info& x) {
   auto result = to_json(x.metadata);
   result["state"] = to_string(x.state);
+  if (!x.node.empty())
+    result["node"] = x.node;
   return result;
 }
 
@@ -42,8 +44,19 @@ nlohmann::json to_json(const tool_info& x) {
   auto schema = nlohmann::json::parse(x.parameters, nullptr, false);
   if (schema.is_discarded())
     schema = x.parameters;
-  return {{"plugin", x.plugin}, {"name", x.name}, {"description", x.description},
-          {"parameters", std::move(schema)}};
+  nlohmann::json out{{"plugin", x.plugin}, {"name", x.name}, {"description", x.description},
+                     {"parameters", std::move(schema)}};
+  if (!x.node.empty())
+    out["node"] = x.node;
+  return out;
+}
+
+nlohmann::json to_json(const member_status& x) {
+  nlohmann::json out{{"name", x.name},         {"address", x.address}, {"state", x.state},
+                     {"since_ms", x.since_ms}, {"plugins", x.plugins}};
+  if (!x.detail.empty())
+    out["detail"] = x.detail;
+  return out;
 }
 
 nlohmann::json error_json(const caf::error& err) {

@@ -17,6 +17,10 @@ void add_target_options(CLI::App* cmd, troupe::cli::target& where) {
   auto* node = cmd->add_option("--node,-n", where.node,
                                "Talk to the running node at HOST:PORT (see `troupe run`)");
   config->excludes(node);
+  cmd->add_option("--ca", where.ca, "With --node: the cluster's CA certificate (PEM), for TLS")
+    ->needs(node);
+  cmd->add_option("--cert", where.cert, "With --node: this client's certificate (PEM)")->needs(node);
+  cmd->add_option("--key", where.key, "With --node: this client's private key (PEM)")->needs(node);
 }
 
 } // namespace
@@ -31,8 +35,9 @@ int main(int argc, char** argv) {
   troupe::cli::run_options run;
   auto* run_cmd = app.add_subcommand("run", "Host the plugins of CONFIG until SIGINT/SIGTERM");
   run_cmd->add_option("config", run.config_path, "TOML node config")->required();
-  run_cmd->add_option("--host", run.host, "Address to publish the manager on (node.host)");
-  run_cmd->add_option("--port,-p", run.port, "Port to publish the manager on; 0: none (node.port)");
+  run_cmd->add_option("--host", run.host, "Address to listen on (the host of [cluster] listen)");
+  run_cmd->add_option("--port,-p", run.port,
+                      "Port to listen on (the port of [cluster] listen); 0: any free port");
 
   troupe::cli::target where;
   std::string plugin;
@@ -96,6 +101,23 @@ int main(int argc, char** argv) {
   events_cmd->add_flag("--json", events.json, "One JSON object per line");
   add_target_options(events_cmd, where);
 
+  auto* nodes_cmd = app.add_subcommand("nodes", "List the cluster's members and their state");
+  add_target_options(nodes_cmd, where);
+
+  troupe::cli::deploy_options deploy;
+  auto* deploy_cmd = app.add_subcommand(
+    "deploy", "Send a script to a node of the cluster, which hosts it (kept across restarts)");
+  deploy_cmd->add_option("file", deploy.file, "The script (FILE.lua)")->required();
+  deploy_cmd->add_option("--on", deploy.on, "The member to host it (default: the --node one)");
+  deploy_cmd->add_option("--id", deploy.id, "Plugin id (default: the file name's stem)");
+  add_target_options(deploy_cmd, where);
+
+  std::string undeploy_id;
+  auto* undeploy_cmd = app.add_subcommand(
+    "undeploy", "Remove a deployed script from every node of the cluster that hosts it");
+  undeploy_cmd->add_option("plugin", undeploy_id, "Plugin id")->required();
+  add_target_options(undeploy_cmd, where);
+
   CLI11_PARSE(app, argc, argv);
 
   bool explicit_level = app.get_option("--log-level")->count() > 0;
@@ -144,6 +166,12 @@ int main(int argc, char** argv) {
     return troupe::cli::list_plugins(where, type);
   if (reload_cmd->parsed())
     return troupe::cli::reload_plugin(where, reload_id);
+  if (nodes_cmd->parsed())
+    return troupe::cli::list_nodes(where);
+  if (deploy_cmd->parsed())
+    return troupe::cli::deploy_script(where, deploy);
+  if (undeploy_cmd->parsed())
+    return troupe::cli::undeploy_script(where, undeploy_id);
   if (events_cmd->parsed())
     return troupe::cli::watch_events(where, events);
   if (stats_cmd->parsed())

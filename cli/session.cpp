@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/runtime.hpp"
+#include "cluster/transport.hpp"
 #include "messages/errors.hpp"
 #include "messages/registration.hpp"
 #include "plugins/examples/register_examples.hpp"
@@ -44,6 +45,7 @@ node_options cli_node_options(bool publish) {
 session::session() = default;
 
 session::~session() {
+  cluster_.reset();
   api_.reset();
   node_.reset(); // stops and unloads every local plugin in reverse dependency order
   system_.reset();
@@ -65,39 +67,26 @@ caf::expected<std::unique_ptr<session>> session::local(const node_config& cfg) {
 }
 
 caf::expected<std::unique_ptr<session>> session::remote(const std::string& host,
-                                                        std::uint16_t port) {
+                                                        std::uint16_t port,
+                                                        const cluster_config& tls) {
   std::unique_ptr<session> s{new session};
   s->config_ = std::make_unique<caf::actor_system_config>();
   register_types(*s->config_);
-  s->config_->load<caf::io::middleman>();
+  configure_transport(*s->config_, tls); // heartbeats: a node drops a silent connection
   // As a node's default worker_idle = "wait": answers arriving from the network are not held up
   // by idle workers polling with 50 us sleeps (docs/performance.md).
   s->config_->set("work-stealing.moderate-poll-attempts", std::size_t{0});
   s->system_ = std::make_unique<caf::actor_system>(*s->config_);
-  auto manager = s->system_->middleman().remote_actor<manager_actor>(host, port);
+  auto manager = connect_manager(*s->system_, host, port, tls.tls(), std::chrono::seconds{10});
   if (!manager)
-    return make_error(errc::unavailable, "",
-                      "cannot reach a Troupe node at " + host + ":" + std::to_string(port) + ": "
-                        + s->system_->render(manager.error()));
+    return std::move(manager.error());
+  auto member = cluster_client::member_of(*s->system_, *manager, std::chrono::seconds{10});
+  if (!member)
+    return std::move(member.error());
+  if (*member)
+    s->cluster_ = std::make_unique<cluster_client>(*s->system_, std::move(*member));
   s->api_ = std::make_unique<client>(*s->system_, std::move(*manager));
   return s;
-}
-
-caf::expected<std::pair<std::string, std::uint16_t>> parse_address(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos)
-    return make_error(errc::bad_input, "", "expected HOST:PORT, got '" + text + "'");
-  auto host = text.substr(0, colon);
-  if (host.empty())
-    host = "127.0.0.1";
-  try {
-    std::size_t used = 0;
-    auto port = std::stoul(text.substr(colon + 1), &used);
-    if (used == text.size() - colon - 1 && port > 0 && port <= 65535)
-      return std::make_pair(host, static_cast<std::uint16_t>(port));
-  } catch (const std::exception&) {
-  }
-  return make_error(errc::bad_input, "", "invalid port in '" + text + "'");
 }
 
 } // namespace troupe::cli

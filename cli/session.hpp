@@ -8,6 +8,8 @@
 #include <caf/expected.hpp>
 
 #include "actors/client.hpp"
+#include "cluster/cluster_client.hpp"
+#include "cluster/cluster_config.hpp"
 #include "node/node.hpp"
 #include "node/node_config.hpp"
 
@@ -35,15 +37,21 @@ public:
   /// Starts the config's node in this process, not published.
   static caf::expected<std::unique_ptr<session>> local(const node_config& cfg);
 
-  /// Connects to the manager published at host:port.
+  /// Connects to the manager published at host:port, over TLS when `tls` names the files
+  /// (ca, cert, key), with the heartbeats of a cluster node; finds its cluster member.
   static caf::expected<std::unique_ptr<session>> remote(const std::string& host,
-                                                         std::uint16_t port);
+                                                         std::uint16_t port,
+                                                         const cluster_config& tls);
 
   /// Stops and unloads local plugins (reverse dependency order); a no-op for remote sessions.
   ~session();
 
   /// The client for every call.
   troupe::client& api();
+
+  /// The cluster-wide calls of the node's member; null if the node is in no cluster (a local
+  /// session, or a node that does not listen).
+  cluster_client* cluster() { return cluster_.get(); }
 
   /// The actor system (for spawning listeners).
   caf::actor_system& system() { return node_ ? node_->system() : *system_; }
@@ -54,9 +62,8 @@ private:
   std::unique_ptr<caf::actor_system_config> config_;   // remote
   std::unique_ptr<caf::actor_system> system_;          // remote
   std::unique_ptr<troupe::client> api_;                // remote
+  std::unique_ptr<cluster_client> cluster_;            // remote, in a cluster
 };
 
-/// Parses "host:port" (or ":port", meaning 127.0.0.1).
-caf::expected<std::pair<std::string, std::uint16_t>> parse_address(const std::string& text);
 
 } // namespace troupe::cli

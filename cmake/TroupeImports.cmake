@@ -18,6 +18,15 @@ if(NOT TARGET caf::core)
     INTERFACE_LINK_LIBRARIES "${CAF_IO_LIB};caf::core")
 endif()
 
+# libcaf_openssl: mutual TLS between the nodes of a cluster.
+if(NOT TARGET caf::openssl)
+  find_package(OpenSSL REQUIRED)
+  find_library(CAF_OPENSSL_LIB caf_openssl REQUIRED)
+  add_library(caf::openssl INTERFACE IMPORTED)
+  set_target_properties(caf::openssl PROPERTIES
+    INTERFACE_LINK_LIBRARIES "${CAF_OPENSSL_LIB};caf::io;OpenSSL::SSL;OpenSSL::Crypto")
+endif()
+
 # lua5.4-c++: Lua built as C++, so Lua errors are exceptions that run destructors.
 if(NOT TARGET PkgConfig::LUA)
   pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4-c++)

@@ -83,4 +83,25 @@ using crashed_atom = caf::atom_constant<caf::atom("t_crashed")>;
 /// Manager: a host rolled a reload back (rollback_atom, id, why, metadata of the version serving).
 using rollback_atom = caf::atom_constant<caf::atom("t_rollbk")>;
 
+
+// -- cluster (messages/cluster_protocol.hpp) ---------------------------------------------------
+/// Manager: this node's cluster member (cluster_atom) -> node_actor, null without a cluster.
+using cluster_atom = caf::atom_constant<caf::atom("t_cluster")>;
+/// Member: a node joins (join_atom, member_info) -> join_reply.
+using join_atom = caf::atom_constant<caf::atom("t_join")>;
+/// Member: a node's plugin appeared, moved or went (announce_atom, node, incarnation, entry).
+using announce_atom = caf::atom_constant<caf::atom("t_announce")>;
+/// Member: the members and their state.
+using nodes_atom = caf::atom_constant<caf::atom("t_nodes")>;
+/// Member: host a script sent as text (deploy_atom, deploy_request) -> plugin_metadata.
+using deploy_atom = caf::atom_constant<caf::atom("t_deploy")>;
+/// Member: remove a deployed script (undeploy_atom, id) -> the nodes it was removed from.
+using undeploy_atom = caf::atom_constant<caf::atom("t_undeploy")>;
+/// Manager: forget an unloaded plugin and end its actor (remove_atom, id) -> its last state.
+using remove_atom = caf::atom_constant<caf::atom("t_remove")>;
+/// Member: a local directory change (directory_atom, id, address or null, idempotent).
+using directory_atom = caf::atom_constant<caf::atom("t_dir")>;
+/// Member: this node's own view only, not the cluster's (list/tools without fan-out).
+using local_atom = caf::atom_constant<caf::atom("t_local")>;
+
 } // namespace troupe

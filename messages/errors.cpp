@@ -88,4 +88,12 @@ std::string render_error(std::uint8_t code, caf::atom_value, const caf::message&
   return render_troupe(code, ctx);
 }
 
+caf::error with_node(const caf::error& err, const std::string& plugin, const std::string& node) {
+  auto suffix = " [node '" + node + "']";
+  if (!is_troupe_error(err))
+    return make_error(errc::unavailable, plugin, describe(err) + suffix);
+  auto named = plugin_of(err).empty() ? plugin : plugin_of(err);
+  return make_error(static_cast<errc>(err.code()), named, detail_of(err) + suffix);
+}
+
 } // namespace troupe

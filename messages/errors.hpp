@@ -33,6 +33,11 @@ enum class errc : std::uint8_t {
   crashed,            ///< The plugin crashed while the request was in flight or queued for it.
 };
 
+/// `err` naming the node it came from too: Troupe's errors keep their code and plugin (or
+/// `plugin` when they name none) with " [node 'NODE']" after the detail; CAF's become
+/// unavailable with their rendering.
+caf::error with_node(const caf::error& err, const std::string& plugin, const std::string& node);
+
 /// The snake_case name of a code ("invalid_state").
 std::string to_string(errc x);
 

@@ -42,6 +42,9 @@ namespace troupe {
 ///   function directly, one hop each way; it stays valid across crashes, restarts and reloads
 ///   while the plugin is registered. execute, call_tool and function sent here are handed on to
 ///   it (delegated: its answer goes straight back to the caller).
+/// - remove, id: forgets a plugin that is unloaded (stop and unload it first) and ends its actor;
+///   answers its last state (invalid_state naming the state if it is not unloaded).
+/// - cluster: this node's cluster member (a node_actor; null when the node is in no cluster).
 /// Supervision: a plugin that crashes is restarted as its group says (see
 /// actors/supervision/supervision_spec.hpp); requests in flight get errc::crashed naming the plugin
 /// and the reason, requests arriving while it restarts wait in a bounded queue (or fail fast).
@@ -74,6 +77,8 @@ using manager_actor = caf::typed_actor<
   caf::replies_to<function_atom, std::string, std::string, payload>::with<payload>,
   caf::replies_to<subscribe_atom, caf::actor>::with<bool>,
   caf::replies_to<reload_atom, std::string>::with<plugin_metadata>,
-  caf::replies_to<lookup_atom, std::string>::with<plugin_actor>>;
+  caf::replies_to<lookup_atom, std::string>::with<plugin_actor>,
+  caf::replies_to<remove_atom, std::string>::with<plugin_state>,
+  caf::replies_to<cluster_atom>::with<caf::actor>>;
 
 } // namespace troupe

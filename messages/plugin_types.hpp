@@ -97,12 +97,15 @@ struct plugin_config {
   std::vector<std::string> dependencies;       ///< Added to the plugin's own dependencies.
   std::string group = {};   ///< The supervision group it belongs to; "" means "root".
   std::string restart = {}; ///< permanent (default, also ""), transient or temporary.
+  /// A call may run twice without harm: in a cluster, a call cut off by its node's failure is
+  /// retried on another replica (docs/cluster.md). Default: false.
+  bool idempotent = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_config& x) {
   return f(caf::meta::type_name("troupe::plugin_config"), x.id, x.settings, x.dependencies,
-           x.group, x.restart);
+           x.group, x.restart, x.idempotent);
 }
 
 // -- health and stats ----------------------------------------------------------------------------
@@ -146,11 +149,12 @@ typename Inspector::result_type inspect(Inspector& f, plugin_stats& x) {
 struct plugin_info {
   plugin_metadata metadata;
   plugin_state state;
+  std::string node; ///< The node that hosts it, in a cluster's list; "" from a lone manager.
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_info& x) {
-  return f(caf::meta::type_name("troupe::plugin_info"), x.metadata, x.state);
+  return f(caf::meta::type_name("troupe::plugin_info"), x.metadata, x.state, x.node);
 }
 
 /// A tool a plugin offers to agents: what an LLM needs to call it.
@@ -159,12 +163,13 @@ struct tool_info {
   std::string name;        ///< Unique within the plugin.
   std::string description; ///< What it does, for the agent.
   std::string parameters;  ///< A JSON Schema (text) for its arguments object.
+  std::string node;        ///< The node that hosts it, in a cluster's list; "" otherwise.
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tool_info& x) {
   return f(caf::meta::type_name("troupe::tool_info"), x.plugin, x.name, x.description,
-           x.parameters);
+           x.parameters, x.node);
 }
 
 } // namespace troupe

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "messages/cluster_protocol.hpp"
 #include "messages/errors.hpp"
 #include "messages/manager_protocol.hpp"
 #include "messages/plugin_protocol.hpp"
@@ -28,6 +29,13 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<std::map<std::string, std::string>>("troupe::string_map");
   cfg.add_message_type<plugin_actor>("troupe::plugin_actor");
   cfg.add_message_type<manager_actor>("troupe::manager_actor");
+  cfg.add_message_type<member_info>("troupe::member_info")
+    .add_message_type<directory_entry>("troupe::directory_entry")
+    .add_message_type<join_reply>("troupe::join_reply")
+    .add_message_type<member_status>("troupe::member_status")
+    .add_message_type<deploy_request>("troupe::deploy_request");
+  cfg.add_message_type<node_actor>("troupe::node_actor");
+  cfg.add_message_type<router_actor>("troupe::router_actor");
   cfg.add_error_category(error_category, render_error);
 }
 

@@ -6,7 +6,12 @@
 #include <caf/io/middleman.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/plugin_directory.hpp"
 #include "actors/runtime.hpp"
+#include "cluster/call_router.hpp"
+#include "cluster/cluster_member.hpp"
+#include "cluster/script_deployer.hpp"
+#include "cluster/transport.hpp"
 #include "messages/errors.hpp"
 #include "messages/registration.hpp"
 #include "plugins/kinds/standard_kinds.hpp"
@@ -16,11 +21,16 @@ namespace troupe {
 
 namespace {
 
-/// Troupe's types, the middleman, and the [node] scheduler settings.
-std::unique_ptr<caf::actor_system_config> system_config_for(const node_config& cfg) {
+/// Troupe's types, the middleman (with heartbeats and TLS for a cluster), and the [node]
+/// scheduler settings.
+std::unique_ptr<caf::actor_system_config> system_config_for(const node_config& cfg,
+                                                            bool listens) {
   auto sys_cfg = std::make_unique<caf::actor_system_config>();
   register_types(*sys_cfg);
-  sys_cfg->load<caf::io::middleman>();
+  if (listens)
+    configure_transport(*sys_cfg, cfg.cluster);
+  else
+    sys_cfg->load<caf::io::middleman>();
   if (cfg.scheduler_policy == "sharing")
     sys_cfg->set("scheduler.policy", caf::atom("sharing"));
   if (cfg.threads > 0)
@@ -52,7 +62,8 @@ caf::expected<std::unique_ptr<node>> node::start_file(const std::string& path,
 
 caf::error node::assemble(node_options opts) {
   kinds_ = opts.kinds ? opts.kinds : std::make_shared<const kind_registry>(standard_kinds());
-  system_config_ = system_config_for(config_);
+  bool listens = opts.publish && config_.cluster.listen;
+  system_config_ = system_config_for(config_, listens);
   system_ = std::make_unique<caf::actor_system>(*system_config_);
   runtime_options rt_opts;
   rt_opts.manager.supervision = config_.supervision;
@@ -67,29 +78,53 @@ caf::error node::assemble(node_options opts) {
   if (!config_.watch.directories.empty())
     if (auto err = runtime_->watch(config_.watch))
       return err;
-  if (opts.publish && config_.port != 0)
-    return publish();
+  if (listens)
+    return start_cluster();
   return {};
 }
 
-caf::error node::publish() {
-  auto port = system_->middleman().publish(runtime_->manager(), config_.port,
-                                           config_.host.c_str(), true);
+caf::error node::start_cluster() {
+  const auto& c = config_.cluster;
+  auto port = publish_manager(*system_, runtime_->manager(), c.host, c.port, c.tls());
   if (!port)
-    return make_error(errc::unavailable, "",
-                      "cannot publish on " + config_.host + ":" + std::to_string(config_.port)
-                        + ": " + system_->render(port.error()));
+    return std::move(port.error());
   port_ = *port;
+  if (!c.tls())
+    spdlog::warn("node '{}': listening on {}:{} WITHOUT authentication ([cluster] has no TLS "
+                 "files): any process that reaches this address can call every plugin",
+                 config_.name, c.host, port_);
+  auto directory = runtime_->directory();
+  router_ = spawn_call_router(*system_, config_.name, directory);
+  directory->set_router(router_);
+  deployer_ = spawn_script_deployer(*system_, *runtime_, config_.name, config_.data_dir);
+  for (auto& restored : restore_deployed(*runtime_, config_.data_dir))
+    if (!restored)
+      spdlog::error("node '{}': a deployed script did not come back: {}", config_.name,
+                    describe(restored.error()));
+  member_options m;
+  m.name = config_.name;
+  m.address = c.host + ":" + std::to_string(port_);
+  m.config = c;
+  m.manager = runtime_->manager();
+  m.directory = directory;
+  m.deployer = deployer_;
+  member_ = spawn_cluster_member(*system_, std::move(m));
   return {};
 }
 
 node::~node() {
+  if (member_) // first: peers stop sending calls here
+    caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
   if (runtime_) {
     if (auto done = runtime_->shutdown_all(); !done)
       spdlog::warn("node '{}': shutdown: {}", config_.name, describe(done.error()));
     if (port_ != 0)
-      system_->middleman().unpublish(runtime_->manager(), port_);
+      unpublish_manager(*system_, runtime_->manager(), port_, config_.cluster.tls());
   }
+  if (router_)
+    caf::anon_send_exit(router_, caf::exit_reason::user_shutdown);
+  if (deployer_)
+    caf::anon_send_exit(deployer_, caf::exit_reason::user_shutdown);
   runtime_.reset();
   system_.reset(); // waits for every actor of the node to end
 }

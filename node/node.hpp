@@ -2,14 +2,15 @@
 // A Troupe node in your own process, assembled from the same TOML config file `troupe run` reads
 // (docs/configuration.md): an actor system set up from [node], a runtime with the [[groups]]
 // supervision tree and every [[plugins]] entry started in dependency order, the [watch] table's
-// file watch, and the manager published on node.host:node.port when the port is not 0.
+// file watch, and, when [cluster] listen is set (or its alias node.port), the manager published
+// there with the node's cluster member beside it (cluster/, docs/cluster.md).
 //
 //   auto cfg = troupe::load_node_config("node.toml", troupe::standard_kinds());
 //   auto n = troupe::node::start(*cfg);               // caf::expected<std::unique_ptr<node>>
 //   auto out = (*n)->runtime().execute("rules", payload);
 //
-// This is the layer transports attach to: the cluster (a directory of nodes' managers) and the
-// message gateways (msgpack-RPC, MCP) will be started and owned here, beside the publish.
+// This is the layer transports attach to: the cluster is started and owned here; the message
+// gateways (msgpack-RPC, MCP) will be too.
 
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,8 @@
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 
+#include "cluster/script_deployer.hpp"
+#include "messages/cluster_protocol.hpp"
 #include "messages/manager_protocol.hpp"
 #include "node/node_config.hpp"
 #include "plugins/api/kind_registry.hpp"
@@ -36,7 +39,7 @@ struct node_options {
   std::shared_ptr<const kind_registry> kinds;
   /// The compiled-in classes the "native" kind names. Default (null): none.
   std::shared_ptr<native_registry> natives;
-  /// Publish the manager when config.port is not 0. Default: true. (`troupe exec -c` runs a
+  /// Listen and join the cluster when config.cluster.listen is set. Default: true. (`troupe exec -c` runs a
   /// config in-process without publishing.)
   bool publish = true;
 };
@@ -81,6 +84,9 @@ public:
   /// The port the manager is published on; 0 if it is not published.
   std::uint16_t port() const { return port_; }
 
+  /// This node's cluster member; null if the node does not listen.
+  node_actor member() const { return member_; }
+
   /// Reloads every plugin whose kind makes it from a file (scripts, libraries: kinds with a
   /// file key), each through the manager's reload: an old version serves on if its new one
   /// fails. One answer per plugin, in config order: the new metadata or the error.
@@ -89,7 +95,9 @@ public:
 private:
   node() = default;
   caf::error assemble(node_options opts);
-  caf::error publish();
+  /// Publishes the manager (TLS when configured) and starts the router, the deployer (and the
+  /// scripts deployed before) and the member, which joins the seeds.
+  caf::error start_cluster();
 
   node_config config_;
   std::shared_ptr<const kind_registry> kinds_;
@@ -97,6 +105,9 @@ private:
   std::unique_ptr<caf::actor_system> system_;
   std::unique_ptr<troupe::runtime> runtime_;
   std::uint16_t port_ = 0;
+  router_actor router_;
+  deployer_actor deployer_;
+  node_actor member_;
 };
 
 } // namespace troupe

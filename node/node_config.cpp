@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "messages/errors.hpp"
+#include "node/cluster_table.hpp"
 #include "node/config_toml.hpp"
 #include "node/plugin_entry.hpp"
 
@@ -23,7 +24,7 @@ namespace {
 
 caf::error read_node_table(const std::string& origin, const toml::table& t, node_config& cfg) {
   static const std::set<std::string> known{"name", "log_level", "host", "port", "scheduler_policy",
-                                           "threads", "plugin_dirs", "worker_idle"};
+                                           "threads", "plugin_dirs", "worker_idle", "data_dir"};
   for (const auto& [key, value] : t) {
     std::string k{key.str()};
     if (known.count(k) == 0)
@@ -32,8 +33,10 @@ caf::error read_node_table(const std::string& origin, const toml::table& t, node
       auto n = value.value<std::int64_t>();
       if (!value.is_integer() || *n < 0 || *n > 65535)
         return bad(origin, value, "'node." + k + "' must be an integer from 0 to 65535");
-      if (k == "port")
-        cfg.port = static_cast<std::uint16_t>(*n);
+      if (k == "port") { // alias of cluster.listen's port
+        cfg.cluster.port = static_cast<std::uint16_t>(*n);
+        cfg.cluster.listen = *n != 0;
+      }
       else
         cfg.threads = static_cast<std::uint32_t>(*n);
     } else if (k == "plugin_dirs") {
@@ -49,8 +52,10 @@ caf::error read_node_table(const std::string& origin, const toml::table& t, node
         cfg.name = text;
       else if (k == "log_level")
         cfg.log_level = text;
-      else if (k == "host")
-        cfg.host = text;
+      else if (k == "host") // alias of cluster.listen's host
+        cfg.cluster.host = text;
+      else if (k == "data_dir")
+        cfg.data_dir = text;
       else if (k == "worker_idle")
         cfg.worker_idle = text;
       else
@@ -259,6 +264,16 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
         return bad(origin, value, "'watch' must be a table");
       if (auto err = read_watch(origin, config_dir, *value.as_table(), cfg.watch))
         return err;
+    } else if (k == "cluster") {
+      if (!value.is_table())
+        return bad(origin, value, "'cluster' must be a table");
+      if (root.contains("node")
+          && (root["node"]["host"].is_value() || root["node"]["port"].is_value()))
+        return bad(origin, value,
+                   "give the listen address once: [cluster] listen, or the older node.host and "
+                   "node.port, not both");
+      if (auto err = read_cluster_table(origin, config_dir, *value.as_table(), cfg.cluster))
+        return err;
     } else if (k == "groups") {
       const auto* arr = value.as_array();
       if (arr == nullptr)
@@ -274,9 +289,12 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
     } else {
       return bad(origin, value,
                  "unknown top-level key '" + k
-                   + "' (expected [node], [[plugins]], [[groups]] or [watch])");
+                   + "' (expected [node], [cluster], [[plugins]], [[groups]] or [watch])");
     }
   }
+  cfg.data_dir = cfg.data_dir.empty()
+                   ? (fs::path(config_dir) / "troupe-data" / cfg.name).string()
+                   : resolve_relative(cfg.data_dir, config_dir);
   for (auto& p : cfg.plugins)
     p.search_dirs = cfg.plugin_dirs; // relative ones are anchored at p.base_dir
   if (auto err = validate(cfg.supervision))

@@ -9,6 +9,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/supervision/supervision_spec.hpp"
+#include "cluster/cluster_config.hpp"
 #include "actors/watch/reload_watcher.hpp"
 #include "messages/plugin_types.hpp"
 #include "plugins/api/kind_registry.hpp"
@@ -21,8 +22,12 @@ struct node_config {
   std::string path;                   ///< The file it was read from ("" if from a string).
   std::string name = "troupe";        ///< Default: "troupe".
   std::string log_level = "info";     ///< trace, debug, info, warn, error, critical, off.
-  std::string host = "127.0.0.1";     ///< Address `troupe run` publishes the manager on.
-  std::uint16_t port = 0;             ///< 0 (default): do not publish.
+  /// The [cluster] table: where the node listens (node.host/node.port are aliases of
+  /// cluster.listen), its seeds, heartbeats and TLS files. Not listening (default): no cluster.
+  cluster_config cluster;
+  /// Where the node keeps what it is sent (deployed scripts). Default:
+  /// CONFIG_DIR/troupe-data/NAME.
+  std::string data_dir;
   std::string scheduler_policy = "stealing"; ///< CAF scheduler: "stealing" or "sharing".
   std::uint32_t threads = 0;          ///< Scheduler threads; 0 (default): one per core.
   /// How an idle scheduler thread waits (work stealing only): "wait" (default) spins briefly,

@@ -57,6 +57,12 @@ caf::error read_common_key(const std::string& origin, const std::string& config_
   }
   if (k == "settings")
     return read_settings(origin, config_dir, k, value, "", spec.config);
+  if (k == "idempotent") {
+    if (!value.is_boolean())
+      return bad(origin, value, "'idempotent' must be true or false");
+    spec.config.idempotent = *value.value<bool>();
+    return {};
+  }
   if (!value.is_string())
     return bad(origin, value, "'" + k + "' must be a string");
   auto text = *value.value<std::string>();
@@ -81,8 +87,8 @@ caf::error read_kind_key(const std::string& origin, const std::string& config_di
 caf::expected<plugin_spec> read_plugin_entry(const std::string& origin,
                                              const std::string& config_dir,
                                              const toml::table& t, const kind_registry& kinds) {
-  static const std::set<std::string> common{"id",       "kind",  "dependencies",
-                                            "settings", "group", "restart"};
+  static const std::set<std::string> common{"id",    "kind",    "dependencies", "settings",
+                                            "group", "restart", "idempotent"};
   plugin_spec spec;
   spec.origin = where(origin, t);
   spec.base_dir = config_dir;
