@@ -206,7 +206,17 @@ caf::result<plugin_actor> manager_impl::lookup(const std::string& id) {
   if (opts_.directory) // another node's replica (a proxy: one network hop to it)
     if (auto replicas = opts_.directory->remote_replicas(id); !replicas.empty())
       return replicas.front().address;
-  return std::move(e.error());
+  return not_here(id, std::move(e.error()));
+}
+
+caf::error manager_impl::not_here(const std::string& id, caf::error err) const {
+  if (!opts_.directory)
+    return err;
+  auto node = opts_.directory->lost_with(id);
+  if (node.empty())
+    return err;
+  return make_error(errc::unavailable, id,
+                    "its node '" + node + "' went away and no live node hosts it");
 }
 
 caf::result<plugin_state> manager_impl::remove(const std::string& id) {
@@ -237,7 +247,7 @@ caf::result<payload> manager_impl::pass_on(const std::string& id, Atom atom, Ts&
     if (opts_.directory && opts_.directory->hosted_elsewhere(id))
       if (auto router = opts_.directory->router()) // another node's: the router watches it
         return delegate(router, atom, id, std::forward<Ts>(xs)...);
-  return std::move(e.error());
+  return not_here(id, std::move(e.error()));
 }
 
 void manager_impl::adopt_metadata(entry& e, plugin_metadata md) {

@@ -100,6 +100,9 @@ private:
   void unregister(const std::string& id);
   /// Its address here, or a replica's on another node.
   caf::result<plugin_actor> lookup(const std::string& id);
+  /// `err` (no such plugin here), or unavailable naming the node if the plugin went away with
+  /// a member of the cluster.
+  caf::error not_here(const std::string& id, caf::error err) const;
   /// Forgets an unloaded plugin and ends its actor.
   caf::result<plugin_state> remove(const std::string& id);
   /// Hands a call for plugin `id` on to its address (its answer goes straight to the caller).

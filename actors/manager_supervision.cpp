@@ -31,6 +31,7 @@ void manager_impl::on_exit() {
   deadlines_.clear();
   entries_.clear();
   subscribers_.clear();
+  cluster_member_ = nullptr;
 }
 
 void manager_impl::on_down(const caf::down_msg& msg) {

@@ -62,6 +62,7 @@ void plugin_directory::set_remote(const std::string& node, const std::string& id
                                   remote_replica replica) {
   std::unique_lock<std::shared_mutex> guard{mtx_};
   remote_[id][node] = std::move(replica);
+  lost_.erase(id);
 }
 
 void plugin_directory::erase_remote(const std::string& node, const std::string& id) {
@@ -86,7 +87,13 @@ void plugin_directory::erase_node(const std::string& node) {
       gone.push_back(std::move(j->second));
       i->second.erase(j);
     }
-    i = i->second.empty() ? remote_.erase(i) : std::next(i);
+    if (!i->second.empty()) {
+      ++i;
+      continue;
+    }
+    if (addresses_.count(i->first) == 0)
+      lost_[i->first] = node;
+    i = remote_.erase(i);
   }
 }
 
@@ -110,6 +117,12 @@ std::vector<remote_replica> plugin_directory::remote_replicas(const std::string&
 bool plugin_directory::hosted_elsewhere(const std::string& id) const {
   std::shared_lock<std::shared_mutex> guard{mtx_};
   return remote_.find(id) != remote_.end();
+}
+
+std::string plugin_directory::lost_with(const std::string& id) const {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  auto i = lost_.find(id);
+  return i == lost_.end() ? std::string{} : i->second;
 }
 
 std::size_t plugin_directory::count_on(const std::string& node) const {

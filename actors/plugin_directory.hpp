@@ -69,6 +69,9 @@ public:
   /// True if some other node hosts `id`.
   bool hosted_elsewhere(const std::string& id) const;
 
+  /// The node that hosted `id` and went away, while no live node hosts it; "" otherwise.
+  std::string lost_with(const std::string& id) const;
+
   /// The number of plugins `node` hosts, as it announced them.
   std::size_t count_on(const std::string& node) const;
 
@@ -81,6 +84,7 @@ private:
   std::map<std::string, std::pair<plugin_actor, bool>, std::less<>> addresses_;
   /// id -> node -> replica.
   std::map<std::string, std::map<std::string, remote_replica>, std::less<>> remote_;
+  std::map<std::string, std::string, std::less<>> lost_; ///< id -> the node it went with.
   router_actor router_;
   mutable std::atomic<std::size_t> next_{0};
   observer observer_;

@@ -171,6 +171,11 @@ int run_node(const run_options& opts) {
   else
     spdlog::info("node '{}' serving {} plugin(s) (not listening: no [cluster] listen)",
                  cfg->name, cfg->plugins.size());
+  if (!opts.ready_file.empty()) {
+    auto tmp = opts.ready_file + ".tmp";
+    std::ofstream(tmp) << cfg->cluster.host << ":" << (*n)->port() << "\n";
+    std::filesystem::rename(tmp, opts.ready_file); // readers never see half a line
+  }
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);

@@ -24,6 +24,9 @@ struct run_options {
   std::string config_path;
   std::optional<std::string> host;
   std::optional<unsigned> port;
+  /// --ready-file FILE: once the node serves, write "HOST:PORT" (the bound address) into FILE
+  /// (for scripts and tests that let the OS pick the port).
+  std::string ready_file;
 };
 
 /// `troupe run CONFIG`: hosts the config's plugins until SIGINT or SIGTERM, listening on

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--host", run.host, "Address to listen on (the host of [cluster] listen)");
   run_cmd->add_option("--port,-p", run.port,
                       "Port to listen on (the port of [cluster] listen); 0: any free port");
+  run_cmd->add_option("--ready-file", run.ready_file,
+                      "Once serving, write the bound HOST:PORT into this file");
 
   troupe::cli::target where;
   std::string plugin;

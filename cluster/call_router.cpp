@@ -36,17 +36,16 @@ struct router_state {
   std::map<std::uint64_t, routed_call> pending;
   std::map<caf::actor_addr, std::set<std::uint64_t>> waiting_on; ///< Monitored proxies.
   std::set<caf::actor_addr> monitored;
-  std::set<caf::actor_addr> gone; ///< Proxies whose connection went.
   std::uint64_t next_ticket = 1;
   static inline const char* name = "troupe.call_router";
 };
 
 using router_impl = router_actor::stateful_pointer<router_state>;
 
-/// True if the proxy of `address` is known dead: a message to it would be dropped unsent.
-bool is_dead(router_impl self, const plugin_actor& address) {
-  if (self->state.gone.count(address.address()) > 0)
-    return true;
+/// True if the proxy of `address` is dead: a message to it would be dropped unsent. (Not kept
+/// by address: a node that comes back over a new connection gets new proxies with equal
+/// addresses.)
+bool is_dead(const plugin_actor& address) {
   auto* actor = caf::actor_cast<caf::abstract_actor*>(address);
   auto* monitorable = dynamic_cast<caf::monitorable_actor*>(actor);
   return monitorable != nullptr && monitorable->fail_state() != caf::none;
@@ -73,7 +72,7 @@ caf::expected<remote_replica> next_replica(router_impl self, const routed_call& 
   for (auto& r : self->state.directory->remote_replicas(call.request.id)) {
     if (call.tried.count(r.node) > 0)
       continue;
-    if (is_dead(self, r.address)) {
+    if (is_dead(r.address)) {
       dead += (dead.empty() ? "" : ", ") + r.node;
       continue;
     }
@@ -86,6 +85,8 @@ caf::expected<remote_replica> next_replica(router_impl self, const routed_call& 
     return make_error(errc::unavailable, call.request.id,
                       "its node went away during the call (node '" + tried
                         + "') and no other replica is live");
+  if (dead.empty())
+    dead = self->state.directory->lost_with(call.request.id);
   if (!dead.empty())
     return make_error(errc::unavailable, call.request.id,
                       "its node went away (node '" + dead + "') and no other replica is live");
@@ -121,7 +122,6 @@ void send_call(router_impl self, routed_call call) {
 /// The connection behind a proxy went: every call waiting on it ends or moves on.
 void on_down(router_impl self, const caf::down_msg& msg) {
   auto& st = self->state;
-  st.gone.insert(msg.source);
   st.monitored.erase(msg.source);
   auto i = st.waiting_on.find(msg.source);
   if (i == st.waiting_on.end())

@@ -60,6 +60,9 @@ cluster_member::behavior_type cluster_member::make_behavior() {
 void cluster_member::on_exit() {
   opts_.directory->observe(nullptr);
   peers_.clear();
+  opts_.deployer = nullptr;
+  opts_.manager = nullptr;
+  me_ = member_info{};
 }
 
 void cluster_member::on_tick() {
@@ -123,9 +126,9 @@ void cluster_member::join(const std::string& address, const node_actor& member) 
         take_entries(reply.me.name, reply.entries);
         for (const auto& e : own_entries()) // it learns ours the same way others do
           send(peers_[reply.me.name].member, announce_atom::value, me_.name, me_.incarnation, e);
-        for (const auto& other : reply.members)
-          if (other != me_.address && address_of_.count(other) == 0)
-            to_try_.insert(other);
+        for (const auto& other : reply.members) // join them now: a full mesh without waiting
+          if (other != me_.address && address_of_.count(other) == 0 && to_try_.insert(other).second)
+            connect_to(other);
       },
       [this, address](caf::error& err) {
         connecting_.erase(address);

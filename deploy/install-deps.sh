@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev rapidjson-dev libtomlplusplus-dev libcli11-dev libsqlite3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libutfcpp-dev lua5.4
-  libssl-dev openssl
+  libssl-dev openssl python3
 )
 
 missing=()

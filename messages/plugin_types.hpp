@@ -149,7 +149,7 @@ typename Inspector::result_type inspect(Inspector& f, plugin_stats& x) {
 struct plugin_info {
   plugin_metadata metadata;
   plugin_state state;
-  std::string node; ///< The node that hosts it, in a cluster's list; "" from a lone manager.
+  std::string node = {}; ///< The node that hosts it, in a cluster's list; "" from a lone manager.
 };
 
 template <class Inspector>
@@ -163,7 +163,7 @@ struct tool_info {
   std::string name;        ///< Unique within the plugin.
   std::string description; ///< What it does, for the agent.
   std::string parameters;  ///< A JSON Schema (text) for its arguments object.
-  std::string node;        ///< The node that hosts it, in a cluster's list; "" otherwise.
+  std::string node = {};   ///< The node that hosts it, in a cluster's list; "" otherwise.
 };
 
 template <class Inspector>

@@ -121,10 +121,15 @@ node::~node() {
     if (port_ != 0)
       unpublish_manager(*system_, runtime_->manager(), port_, config_.cluster.tls());
   }
-  if (router_)
+  if (router_) {
+    runtime_->directory()->set_router(router_actor{});
     caf::anon_send_exit(router_, caf::exit_reason::user_shutdown);
+  }
   if (deployer_)
     caf::anon_send_exit(deployer_, caf::exit_reason::user_shutdown);
+  member_ = nullptr; // the deployer's thread ends when no handle to it is left
+  router_ = nullptr;
+  deployer_ = nullptr;
   runtime_.reset();
   system_.reset(); // waits for every actor of the node to end
 }
