@@ -120,15 +120,15 @@ void client::forget(const std::string& id) {
 
 template <class Atom, class... Ts>
 caf::expected<payload> client::call_plugin(const std::string& id, Atom atom, Ts&&... xs) {
-  if (directory_ && !directory_->find(id) && directory_->hosted_elsewhere(id))
+  if (!directory_) // another process's manager hands it on (delegated: the answer comes straight
+    return ask_at<payload>(manager_, id, nullptr, atom, id, xs...); // back), over its replicas
+  if (!directory_->find(id) && directory_->hosted_elsewhere(id))
     if (auto router = directory_->router()) // another node's: the router watches that node
       return ask_at<payload>(router, id, nullptr, atom, id, xs...);
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto target = resolve(id);
     if (!target)
       return std::move(target.error());
-    if (!directory_ && target->node() != manager_.node()) // on a third node: the manager's router
-      return ask_at<payload>(manager_, id, nullptr, atom, id, xs...);
     bool gone = false;
     auto out = ask_at<payload>(*target, id, &gone, atom, xs...);
     if (!gone)

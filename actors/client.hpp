@@ -24,9 +24,11 @@ namespace troupe {
 
 class plugin_directory;
 
-/// execute and call_script_function go straight to the plugin's own address (resolved in this
-/// process's directory, or looked up once from a remote manager and kept); everything else asks
-/// the manager. Each call sends one request and waits for the answer at most `timeout`; past it
+/// execute and call_script_function go straight to the plugin's own address when the plugin runs
+/// in this process (resolved in its directory; replicas take turns), through the cluster's router
+/// when only other nodes host it, and to the manager when the manager is in another process (it
+/// hands the call on with delegate, so the answer comes straight back: no extra network hop, and
+/// its node spreads the calls over replicas and fails over). Everything else asks the manager. Each call sends one request and waits for the answer at most `timeout`; past it
 /// the call returns a timeout error naming the plugin. Thread-safe: every call borrows a blocking
 /// actor of its own from a pool (spawning one per call used to be most of a call's cost), and a
 /// call that timed out retires its actor, so that a late answer never reaches another call.

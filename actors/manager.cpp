@@ -109,7 +109,7 @@ manager_impl::behavior_type manager_impl::make_behavior() {
       return (*e)->metadata;
     },
     [this](subscribe_atom, caf::actor& who) { return subscribe(std::move(who)); },
-    [this](reload_atom, const std::string& id) { return reload(id); },
+    [this](reload_atom, const std::string& id) { return reload_all_of(id); },
     [this](tick_atom) { on_tick(); },
     [this](restart_atom, std::uint64_t batch) { run_batch(batch); },
     [this](crashed_atom, const std::string& id, const std::string& reason) {
@@ -203,6 +203,9 @@ caf::result<plugin_actor> manager_impl::lookup(const std::string& id) {
   auto e = find(id);
   if (e)
     return (*e)->handle;
+  if (opts_.directory)
+    if (auto replica = opts_.directory->find(id)) // one of its replicas on this node
+      return replica;
   if (opts_.directory) // another node's replica (a proxy: one network hop to it)
     if (auto replicas = opts_.directory->remote_replicas(id); !replicas.empty())
       return replicas.front().address;
@@ -243,6 +246,9 @@ caf::result<payload> manager_impl::pass_on(const std::string& id, Atom atom, Ts&
   auto e = find(id);
   if (e)
     return delegate((*e)->handle, atom, std::forward<Ts>(xs)...);
+  if (opts_.directory)
+    if (auto replica = opts_.directory->find(id)) // one of its replicas on this node
+      return delegate(replica, atom, std::forward<Ts>(xs)...);
   if constexpr (std::is_same_v<Atom, execute_atom> || std::is_same_v<Atom, function_atom>)
     if (opts_.directory && opts_.directory->hosted_elsewhere(id))
       if (auto router = opts_.directory->router()) // another node's: the router watches it

@@ -172,6 +172,9 @@ private:
   // -- reload (manager_reload.cpp) ----------------------------------------------------------------
 
   caf::result<plugin_metadata> reload(const std::string& id);
+  /// reload(id), or, for a plugin with replicas on this node ("ID#1", "ID#2", ...), each of
+  /// them: the first error, or the new metadata.
+  caf::result<plugin_metadata> reload_all_of(const std::string& id);
   void on_rolled_back(const std::string& id, const std::string& why, plugin_metadata md);
 
   // -- the tick: deadlines, watchdog, health checks (manager_health.cpp) --------------------------

@@ -17,6 +17,36 @@ std::string version_of(const plugin_metadata& md) {
 
 } // namespace
 
+caf::result<plugin_metadata> manager_impl::reload_all_of(const std::string& id) {
+  std::vector<std::string> replicas;
+  if (entries_.count(id) == 0)
+    for (auto i = entries_.lower_bound(id + "#"); i != entries_.end() && i->first.compare(
+           0, id.size() + 1, id + "#") == 0; ++i)
+      replicas.push_back(i->first);
+  if (replicas.empty())
+    return reload(id);
+  // A plugin with replicas on this node: each reloads; the first error, or the new metadata.
+  auto promise = make_response_promise<plugin_metadata>();
+  auto left = std::make_shared<std::size_t>(replicas.size());
+  auto failure = std::make_shared<caf::error>();
+  auto done = [promise, left, failure](caf::expected<plugin_metadata> md) mutable {
+    if (!md && !*failure)
+      *failure = std::move(md.error());
+    if (--*left > 0)
+      return;
+    if (*failure)
+      promise.deliver(std::move(*failure));
+    else
+      promise.deliver(std::move(*md));
+  };
+  auto self = caf::actor_cast<manager_actor>(this);
+  for (const auto& r : replicas)
+    request(self, caf::infinite, reload_atom::value, r)
+      .then([done](plugin_metadata& md) mutable { done(std::move(md)); },
+            [done](caf::error& err) mutable { done(std::move(err)); });
+  return promise;
+}
+
 caf::result<plugin_metadata> manager_impl::reload(const std::string& id) {
   auto found = find(id);
   if (!found)

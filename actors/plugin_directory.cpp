@@ -5,16 +5,49 @@
 
 namespace troupe {
 
+namespace {
+
+/// The key of a remote replica: its node and the id it is registered under there.
+std::string replica_key(const std::string& node, const std::string& id) {
+  return node + "/" + id;
+}
+
+} // namespace
+
+std::string plugin_directory::base_of(const std::string& id) {
+  auto hash = id.find('#');
+  return hash == std::string::npos ? id : id.substr(0, hash);
+}
+
 plugin_actor plugin_directory::find(const std::string& id) const {
   std::shared_lock<std::shared_mutex> guard{mtx_};
   auto i = addresses_.find(id);
-  return i == addresses_.end() ? plugin_actor{} : i->second.first;
+  if (i != addresses_.end())
+    return i->second.first;
+  auto g = groups_.find(id);
+  if (g == groups_.end() || g->second.empty())
+    return {};
+  return g->second[next_.fetch_add(1, std::memory_order_relaxed) % g->second.size()];
+}
+
+/// Rebuilds the replica group of `base` from the local entries (under the writer's lock).
+void plugin_directory::regroup(const std::string& base) {
+  std::vector<plugin_actor> members;
+  for (auto i = addresses_.lower_bound(base + "#");
+       i != addresses_.end() && base_of(i->first) == base; ++i)
+    members.push_back(i->second.first);
+  if (members.empty())
+    groups_.erase(base);
+  else
+    groups_[base] = std::move(members);
 }
 
 void plugin_directory::set(const std::string& id, plugin_actor address, bool idempotent) {
   {
     std::unique_lock<std::shared_mutex> guard{mtx_};
     addresses_[id] = {address, idempotent};
+    if (auto base = base_of(id); base != id)
+      regroup(base);
   }
   std::lock_guard<std::mutex> guard{observer_mtx_};
   if (observer_)
@@ -30,6 +63,8 @@ void plugin_directory::erase(const std::string& id) {
       return;
     gone = std::move(i->second.first);
     addresses_.erase(i);
+    if (auto base = base_of(id); base != id)
+      regroup(base);
   }
   std::lock_guard<std::mutex> guard{observer_mtx_};
   if (observer_)
@@ -41,6 +76,7 @@ void plugin_directory::clear() {
   {
     std::unique_lock<std::shared_mutex> guard{mtx_};
     gone.swap(addresses_);
+    groups_.clear();
   }
   std::lock_guard<std::mutex> guard{observer_mtx_};
   if (observer_)
@@ -60,18 +96,19 @@ void plugin_directory::observe(observer fn) {
 
 void plugin_directory::set_remote(const std::string& node, const std::string& id,
                                   remote_replica replica) {
+  auto base = base_of(id);
   std::unique_lock<std::shared_mutex> guard{mtx_};
-  remote_[id][node] = std::move(replica);
-  lost_.erase(id);
+  remote_[base][replica_key(node, id)] = std::move(replica);
+  lost_.erase(base);
 }
 
 void plugin_directory::erase_remote(const std::string& node, const std::string& id) {
   remote_replica gone;
   std::unique_lock<std::shared_mutex> guard{mtx_};
-  auto i = remote_.find(id);
+  auto i = remote_.find(base_of(id));
   if (i == remote_.end())
     return;
-  if (auto j = i->second.find(node); j != i->second.end()) {
+  if (auto j = i->second.find(replica_key(node, id)); j != i->second.end()) {
     gone = std::move(j->second);
     i->second.erase(j);
   }
@@ -82,16 +119,18 @@ void plugin_directory::erase_remote(const std::string& node, const std::string& 
 void plugin_directory::erase_node(const std::string& node) {
   std::vector<remote_replica> gone;
   std::unique_lock<std::shared_mutex> guard{mtx_};
+  auto prefix = replica_key(node, "");
   for (auto i = remote_.begin(); i != remote_.end();) {
-    if (auto j = i->second.find(node); j != i->second.end()) {
+    for (auto j = i->second.lower_bound(prefix);
+         j != i->second.end() && j->first.compare(0, prefix.size(), prefix) == 0;) {
       gone.push_back(std::move(j->second));
-      i->second.erase(j);
+      j = i->second.erase(j);
     }
     if (!i->second.empty()) {
       ++i;
       continue;
     }
-    if (addresses_.count(i->first) == 0)
+    if (addresses_.count(i->first) == 0 && groups_.count(i->first) == 0)
       lost_[i->first] = node;
     i = remote_.erase(i);
   }
@@ -101,11 +140,16 @@ std::vector<remote_replica> plugin_directory::remote_replicas(const std::string&
   std::vector<remote_replica> out;
   {
     std::shared_lock<std::shared_mutex> guard{mtx_};
-    auto i = remote_.find(id);
+    auto base = base_of(id);
+    auto i = remote_.find(base);
     if (i == remote_.end())
       return out;
-    for (const auto& [node, r] : i->second)
-      out.push_back(r);
+    auto suffix = "/" + id; // one replica asked for by its registered id ("rep#2")
+    for (const auto& [key, r] : i->second)
+      if (id == base
+          || (key.size() > suffix.size()
+              && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0))
+        out.push_back(r);
   }
   if (out.size() > 1) {
     auto start = next_.fetch_add(1, std::memory_order_relaxed) % out.size();
@@ -115,21 +159,26 @@ std::vector<remote_replica> plugin_directory::remote_replicas(const std::string&
 }
 
 bool plugin_directory::hosted_elsewhere(const std::string& id) const {
+  if (id.find('#') != std::string::npos)
+    return !remote_replicas(id).empty();
   std::shared_lock<std::shared_mutex> guard{mtx_};
   return remote_.find(id) != remote_.end();
 }
 
 std::string plugin_directory::lost_with(const std::string& id) const {
   std::shared_lock<std::shared_mutex> guard{mtx_};
-  auto i = lost_.find(id);
+  auto i = lost_.find(base_of(id));
   return i == lost_.end() ? std::string{} : i->second;
 }
 
 std::size_t plugin_directory::count_on(const std::string& node) const {
   std::shared_lock<std::shared_mutex> guard{mtx_};
+  auto prefix = replica_key(node, "");
   std::size_t n = 0;
-  for (const auto& [id, nodes] : remote_)
-    n += nodes.count(node);
+  for (const auto& [id, replicas] : remote_)
+    for (auto j = replicas.lower_bound(prefix);
+         j != replicas.end() && j->first.compare(0, prefix.size(), prefix) == 0; ++j)
+      ++n;
   return n;
 }
 

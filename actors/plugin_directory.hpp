@@ -34,7 +34,12 @@ public:
   using observer = std::function<void(const std::string&, const plugin_actor&, bool)>;
 
   /// The address of this process's plugin `id`, or a null handle if none is registered here.
+  /// `id` may name a plugin with replicas on this node (registered as "ID#1", "ID#2", ...):
+  /// its replicas take turns.
   plugin_actor find(const std::string& id) const;
+
+  /// The plugin a registered id is a replica of: "rep" for "rep#2"; the id itself otherwise.
+  static std::string base_of(const std::string& id);
 
   /// Records (or replaces) where this process's plugin `id` answers.
   void set(const std::string& id, plugin_actor address, bool idempotent = false);
@@ -80,9 +85,12 @@ public:
   void set_router(router_actor router);
 
 private:
+  void regroup(const std::string& base);
+
   mutable std::shared_mutex mtx_;
   std::map<std::string, std::pair<plugin_actor, bool>, std::less<>> addresses_;
-  /// id -> node -> replica.
+  std::map<std::string, std::vector<plugin_actor>, std::less<>> groups_; ///< Local replicas.
+  /// base id -> "node/registered id" -> replica.
   std::map<std::string, std::map<std::string, remote_replica>, std::less<>> remote_;
   std::map<std::string, std::string, std::less<>> lost_; ///< id -> the node it went with.
   router_actor router_;

@@ -1,5 +1,7 @@
 #include "actors/runtime.hpp"
 
+#include "actors/plugin_directory.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -150,9 +152,11 @@ void runtime::track_file(const plugin_spec& spec, const plugin_metadata& md) {
   auto file = (*kind)->file_key.empty() ? std::string{} : spec.key((*kind)->file_key);
   if (!file.empty() && kinds_->watching(file) == *kind) {
     std::lock_guard<std::mutex> guard{files_mtx_};
-    watched_files_[canonical_path(file)] = md.id;
+    // Replicas ("ID#2") share their file: a change reloads them all (the manager's reload of ID).
+    auto id = plugin_directory::base_of(md.id);
+    watched_files_[canonical_path(file)] = id;
     if (watcher_)
-      watcher_->track(file, md.id);
+      watcher_->track(file, id);
   }
 }
 

@@ -222,6 +222,39 @@ caf::error read_watch(const std::string& origin, const std::string& config_dir,
 }
 
 
+/// A plugin with `replicas = N` becomes N entries "ID#1" ... "ID#N"; a dependency on ID becomes
+/// a dependency on each of them.
+void expand_replicas(std::vector<plugin_spec>& plugins) {
+  std::map<std::string, std::vector<std::string>> replicated;
+  std::vector<plugin_spec> out;
+  for (auto& p : plugins) {
+    if (p.replicas <= 1) {
+      out.push_back(std::move(p));
+      continue;
+    }
+    auto& names = replicated[p.config.id];
+    for (std::size_t k = 1; k <= p.replicas; ++k) {
+      auto copy = p;
+      copy.config.id += "#" + std::to_string(k);
+      copy.replicas = 1;
+      names.push_back(copy.config.id);
+      out.push_back(std::move(copy));
+    }
+  }
+  for (auto& p : out) {
+    std::vector<std::string> deps;
+    for (const auto& d : p.config.dependencies) {
+      auto r = replicated.find(d);
+      if (r == replicated.end())
+        deps.push_back(d);
+      else
+        deps.insert(deps.end(), r->second.begin(), r->second.end());
+    }
+    p.config.dependencies = std::move(deps);
+  }
+  plugins = std::move(out);
+}
+
 } // namespace
 
 caf::expected<node_config> parse_node_config(const std::string& text, const std::string& origin,
@@ -295,6 +328,7 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
   cfg.data_dir = cfg.data_dir.empty()
                    ? (fs::path(config_dir) / "troupe-data" / cfg.name).string()
                    : resolve_relative(cfg.data_dir, config_dir);
+  expand_replicas(cfg.plugins);
   for (auto& p : cfg.plugins)
     p.search_dirs = cfg.plugin_dirs; // relative ones are anchored at p.base_dir
   if (auto err = validate(cfg.supervision))

@@ -57,6 +57,13 @@ caf::error read_common_key(const std::string& origin, const std::string& config_
   }
   if (k == "settings")
     return read_settings(origin, config_dir, k, value, "", spec.config);
+  if (k == "replicas") {
+    auto n = value.value<std::int64_t>();
+    if (!value.is_integer() || *n < 1 || *n > 256)
+      return bad(origin, value, "'replicas' must be an integer from 1 to 256");
+    spec.replicas = static_cast<std::size_t>(*n);
+    return {};
+  }
   if (k == "idempotent") {
     if (!value.is_boolean())
       return bad(origin, value, "'idempotent' must be true or false");
@@ -88,7 +95,7 @@ caf::expected<plugin_spec> read_plugin_entry(const std::string& origin,
                                              const std::string& config_dir,
                                              const toml::table& t, const kind_registry& kinds) {
   static const std::set<std::string> common{"id",    "kind",    "dependencies", "settings",
-                                            "group", "restart", "idempotent"};
+                                            "group", "restart", "idempotent", "replicas"};
   plugin_spec spec;
   spec.origin = where(origin, t);
   spec.base_dir = config_dir;
@@ -118,6 +125,9 @@ caf::expected<plugin_spec> read_plugin_entry(const std::string& origin,
   }
   if (spec.config.id.empty())
     return bad(origin, t, "every [[plugins]] entry needs an 'id'");
+  if (spec.config.id.find_first_of("#/") != std::string::npos)
+    return bad(origin, t, "plugin id '" + spec.config.id
+                            + "': '#' and '/' are reserved (replicas are named ID#N)");
   if (auto err = kinds.check(spec))
     return err;
   if (auto restart = parse_restart_type(spec.config.restart); !restart)

@@ -24,6 +24,9 @@ struct plugin_spec {
   std::string base_dir = {};
   /// Extra directories searched for files named without a path (node.plugin_dirs). Default none.
   std::vector<std::string> search_dirs = {};
+  /// How many instances of it the node hosts (`replicas = N`): one plugin whose calls take
+  /// turns over N actors, registered as "ID#1" ... "ID#N". Default 1.
+  std::size_t replicas = 1;
 
   /// The value of key `name`, or "" if the entry does not set it.
   std::string key(const std::string& name) const {

@@ -3,6 +3,7 @@
 loopback, ports from the OS, driven through the CLI. Usage: cluster_test.py PATH/TO/troupe
 [TEST...]. Prints one line per test and "N passed, N failed"; exits 1 on any failure."""
 
+import json
 import os
 import signal
 import subprocess
@@ -147,6 +148,23 @@ def test_a_killed_node_fails_non_idempotent_calls_with_an_error_never_a_hang(c):
     check(first is not None and when - killed_at <= NODE_TIMEOUT_S + 1.0,
           "first error within the node timeout + 1 s: %r" % ((when and when - killed_at),))
     check(all("n2" in e["message"] for e in errors), "errors name the node: %r" % (errors[:3],))
+
+
+def test_replicas_on_one_node_take_turns_and_reload_together(c):
+    n1 = c.start("n1", WORKER % "work" + "replicas = 3\n\n" + echo("user")
+                 + 'dependencies = ["work"]\n')
+    rc, out = c.cli("exec", "work", node=n1, stdin='"a"\n' * 6)
+    answers = [json.loads(line)["ok"]["calls"] for line in out.splitlines()]
+    check(sorted(answers) == [1, 1, 1, 2, 2, 2],
+          "six calls spread over three replicas, two each: %r" % (answers,))
+    rc, rows = c.json("list", node=n1)
+    check(sorted(r["id"] for r in rows) == ["user", "work#1", "work#2", "work#3"],
+          "the replicas are listed by their own ids: %r" % (rows,))
+    rc, md = c.json("reload", "work", node=n1)
+    check(rc == 0 and md["name"] == "worker", "a reload of the plugin reloads every replica: %r"
+          % (md,))
+    rc, out = c.json("exec", "work#2", '"b"', node=n1)
+    check(rc == 0 and out["echo"] == "b", "one replica called by its own id: %r" % (out,))
 
 
 def make_certs(c):

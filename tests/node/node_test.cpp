@@ -12,6 +12,7 @@
 
 #include "actor_fixture.hpp"
 #include "actors/runtime.hpp"
+#include "cluster/transport.hpp"
 #include "messages/msgpack_codec.hpp"
 #include "node/node.hpp"
 #include "plugins/kinds/standard_kinds.hpp"
@@ -88,7 +89,7 @@ protected:
     ASSERT_TRUE(n) << describe(n.error());
     published = std::move(*n);
     remote_cfg = std::make_unique<registered_config>();
-    remote_cfg->load<caf::io::middleman>();
+    configure_transport(*remote_cfg, cluster_config{}); // a Troupe process: heartbeats, app id
     remote = std::make_unique<caf::actor_system>(*remote_cfg);
     auto manager = remote->middleman().remote_actor<manager_actor>("127.0.0.1", port);
     ASSERT_TRUE(manager) << remote->render(manager.error());
@@ -184,6 +185,17 @@ TEST_F(Node, ARemoteClientResolvesAPluginOnceAndItsAddressOutlivesAReload) {
   auto after = call("Near"); // the same remote address, now served by the new version
   ASSERT_TRUE(after) << describe(after.error());
   EXPECT_EQ(*unpack_as<std::string>(*after), "near");
+}
+
+TEST_F(Node, RefusesAProcessThatDoesNotSpeakAsATroupeNode) {
+  publish_and_connect();
+  registered_config generic_cfg; // CAF's default application identifier
+  generic_cfg.load<caf::io::middleman>();
+  caf::actor_system generic{generic_cfg};
+  auto manager = generic.middleman().remote_actor<manager_actor>("127.0.0.1", port);
+  ASSERT_FALSE(manager);
+  EXPECT_NE(generic.render(manager.error()).find("incompatible_application_ids"),
+            std::string::npos);
 }
 
 TEST_F(Node, WithoutPublishingTheConfiguredPortStaysClosed) {
