@@ -73,6 +73,34 @@ say "Hot reload: the tally script is rebuilt from its file beside the running on
 "$T" exec tally '{"op":"get","key":"deploys"}' --node "127.0.0.1:$port"
 "$T" stats echo --node "127.0.0.1:$port"
 "$T" health --node "127.0.0.1:$port" | grep -E '"(id|healthy)"'
+
+say "A cluster: a second node joins the first; plugins are called wherever they run" "troupe run second.toml (seeds = [the first node]) & troupe nodes --node ..."
+cat > /tmp/troupe-demo-second.toml <<TOML
+[node]
+name = "second"
+[cluster]
+listen = "127.0.0.1:0"
+seeds = ["127.0.0.1:$port"]
+[[plugins]]
+id = "shout"
+script = "$PWD/tests/cluster/deployed_v1.lua"
+TOML
+rm -f /tmp/troupe-demo-second.addr
+"$T" run /tmp/troupe-demo-second.toml --ready-file /tmp/troupe-demo-second.addr 2> /tmp/troupe-demo-second.log &
+second=$!
+trap 'kill -INT $node $second 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -f /tmp/troupe-demo-second.addr ] && break; sleep 0.05; done
+for _ in $(seq 100); do "$T" nodes --node "127.0.0.1:$port" | grep -q '"up"' && break; sleep 0.05; done
+"$T" nodes --node "127.0.0.1:$port" | grep -E '"(name|state)"'
+"$T" exec shout '"called through the first node"' --node "127.0.0.1:$port"
+say "Deploy: a script sent to the second node through the first" "troupe deploy tally.lua --node FIRST --on second --id tally2"
+"$T" deploy scripts/tally.lua --node "127.0.0.1:$port" --on second --id tally2 | grep -E '"(id|version)"'
+"$T" exec tally2 '{"op":"add","key":"remote","by":2}' --node "127.0.0.1:$port"
+"$T" list --node "127.0.0.1:$port" | grep -E '"(id|node)"'
+"$T" undeploy tally2 --node "127.0.0.1:$port"
+kill -INT $second
+wait $second
+rm -rf /tmp/troupe-data
 kill -INT $node
 wait $node
 trap - EXIT
