@@ -302,6 +302,10 @@ void manager_impl::schedule_tick() {
 
 caf::result<payload> manager_impl::call_tool(const std::string& name, payload args) {
   auto tool = tools_.resolve(name);
+  if (!tool && tool.error().code() == static_cast<std::uint8_t>(errc::not_found)
+      && cluster_member_) // maybe another node's: its member asks the others
+    return delegate(caf::actor_cast<node_actor>(cluster_member_), call_tool_atom::value, name,
+                    std::move(args));
   if (!tool)
     return std::move(tool.error());
   return pass_on(tool->plugin, call_tool_atom::value, tool->name, std::move(args));

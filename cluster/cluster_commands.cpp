@@ -2,6 +2,7 @@
 // reload where the plugin runs, deploy to a node, undeploy everywhere.
 
 #include <algorithm>
+#include <set>
 
 #include <caf/actor_system.hpp>
 #include <spdlog/spdlog.h>
@@ -77,11 +78,12 @@ caf::result<std::vector<tool_info>> cluster_member::cluster_tools() {
   return gather<tool_info>(tools_atom::value);
 }
 
-caf::result<std::vector<plugin_info>> cluster_member::local_list() {
-  auto promise = make_response_promise<std::vector<plugin_info>>();
-  request(opts_.manager, std::chrono::milliseconds{opts_.config.node_timeout_ms}, list_atom::value)
+template <class T, class Atom>
+caf::result<std::vector<T>> cluster_member::local_rows(Atom atom) {
+  auto promise = make_response_promise<std::vector<T>>();
+  request(opts_.manager, std::chrono::milliseconds{opts_.config.node_timeout_ms}, atom)
     .then(
-      [promise, name = me_.name](std::vector<plugin_info>& rows) mutable {
+      [promise, name = me_.name](std::vector<T>& rows) mutable {
         for (auto& r : rows)
           r.node = name;
         promise.deliver(std::move(rows));
@@ -90,17 +92,75 @@ caf::result<std::vector<plugin_info>> cluster_member::local_list() {
   return promise;
 }
 
+caf::result<std::vector<plugin_info>> cluster_member::local_list() {
+  return local_rows<plugin_info>(list_atom::value);
+}
+
 caf::result<std::vector<tool_info>> cluster_member::local_tools() {
-  auto promise = make_response_promise<std::vector<tool_info>>();
-  request(opts_.manager, std::chrono::milliseconds{opts_.config.node_timeout_ms},
-          tools_atom::value)
-    .then(
-      [promise, name = me_.name](std::vector<tool_info>& rows) mutable {
-        for (auto& r : rows)
-          r.node = name;
-        promise.deliver(std::move(rows));
-      },
-      [promise](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return local_rows<tool_info>(tools_atom::value);
+}
+
+caf::result<payload> cluster_member::remote_tool(const std::string& name, payload args) {
+  struct search {
+    std::size_t remaining = 0;
+    std::vector<tool_info> found; ///< Tools of that name (or plugin/name) on other members.
+  };
+  auto acc = std::make_shared<search>();
+  auto promise = make_response_promise<payload>();
+  for (const auto& [node, p] : peers_)
+    if (p.state == "up")
+      ++acc->remaining;
+  if (acc->remaining == 0)
+    return make_error(errc::not_found, "", "no tool named '" + name + "' on node '" + me_.name
+                                             + "' (and no other member is up)");
+  auto decide = [this, acc, promise, name, args]() mutable {
+    std::set<std::string> plugins;
+    for (const auto& t : acc->found)
+      plugins.insert(t.plugin);
+    if (acc->found.empty()) {
+      promise.deliver(make_error(errc::not_found, "",
+                                 "no tool named '" + name + "' on any live member"));
+      return;
+    }
+    if (plugins.size() > 1) {
+      std::string where;
+      for (const auto& t : acc->found)
+        where += (where.empty() ? "" : ", ") + t.plugin + "/" + t.name + " on " + t.node;
+      promise.deliver(make_error(errc::bad_input, "", "tool '" + name + "' is ambiguous ("
+                                                        + where + "): name it as plugin/tool"));
+      return;
+    }
+    const auto& t = acc->found.front(); // replicas of one plugin: the first answering node's
+    const auto* p = up_peer(t.node);
+    if (p == nullptr) {
+      promise.deliver(make_error(errc::unavailable, t.plugin, "its node '" + t.node
+                                                                + "' went away"));
+      return;
+    }
+    request(p->manager, caf::infinite, call_tool_atom::value, t.plugin + "/" + t.name, args)
+      .then([promise](payload& out) mutable { promise.deliver(std::move(out)); },
+            [promise, plugin = t.plugin, node = t.node](caf::error& err) mutable {
+              promise.deliver(with_node(err, plugin, node));
+            });
+  };
+  for (const auto& [node, p] : peers_) {
+    if (p.state != "up")
+      continue;
+    request(p.member, std::chrono::milliseconds{opts_.config.node_timeout_ms}, tools_atom::value,
+            local_atom::value)
+      .then(
+        [acc, decide, name](std::vector<tool_info>& rows) mutable {
+          for (auto& t : rows)
+            if (t.name == name || t.plugin + "/" + t.name == name)
+              acc->found.push_back(std::move(t));
+          if (--acc->remaining == 0)
+            decide();
+        },
+        [acc, decide](caf::error&) mutable {
+          if (--acc->remaining == 0)
+            decide();
+        });
+  }
   return promise;
 }
 

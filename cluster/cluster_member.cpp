@@ -44,6 +44,9 @@ cluster_member::behavior_type cluster_member::make_behavior() {
     [this](tools_atom) { return cluster_tools(); },
     [this](list_atom, local_atom) { return local_list(); },
     [this](tools_atom, local_atom) { return local_tools(); },
+    [this](call_tool_atom, const std::string& name, payload& args) {
+      return remote_tool(name, std::move(args));
+    },
     [this](reload_atom, const std::string& id) { return reload(id); },
     [this](deploy_atom, deploy_request& req) { return deploy(std::move(req)); },
     [this](undeploy_atom, const std::string& id) { return undeploy(id); },
@@ -66,7 +69,8 @@ void cluster_member::on_exit() {
 }
 
 void cluster_member::on_tick() {
-  for (const auto& address : to_try_) {
+  auto addresses = to_try_; // connect_to may forget an address
+  for (const auto& address : addresses) {
     auto known = address_of_.find(address);
     if (connecting_.count(address) > 0
         || (known != address_of_.end() && up_peer(known->second) != nullptr))

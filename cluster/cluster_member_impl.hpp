@@ -63,8 +63,13 @@ private:
   caf::result<std::vector<T>> gather(Ts... xs);
   caf::result<std::vector<plugin_info>> cluster_list();
   caf::result<std::vector<tool_info>> cluster_tools();
+  /// The manager's answer to `atom` (list or tools), each row naming this node.
+  template <class T, class Atom>
+  caf::result<std::vector<T>> local_rows(Atom atom);
   caf::result<std::vector<plugin_info>> local_list();
   caf::result<std::vector<tool_info>> local_tools();
+  /// Finds which live member offers tool `name` and runs it through that node's manager.
+  caf::result<payload> remote_tool(const std::string& name, payload args);
   caf::result<plugin_metadata> reload(const std::string& id);
   caf::result<plugin_metadata> deploy(deploy_request req);
   caf::result<std::vector<std::string>> undeploy(const std::string& id);

@@ -1,8 +1,14 @@
 #include "cluster/script_deployer.hpp"
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -159,23 +165,120 @@ bool undeploy(runtime& rt, const std::string& node, const std::string& data_dir,
 
 } // namespace
 
-deployer_actor spawn_script_deployer(caf::actor_system& sys, runtime& rt, std::string node_name,
-                                     std::string data_dir) {
-  auto behavior = [&rt, node_name, data_dir](deployer_actor::pointer) -> deployer_actor::behavior_type {
-    return {
-      [&rt, node_name, data_dir](deploy_atom, const deploy_request& req)
-        -> caf::result<plugin_metadata> {
-        auto md = deploy(rt, node_name, data_dir, req);
-        if (!md)
-          return std::move(md.error());
-        return std::move(*md);
-      },
-      [&rt, node_name, data_dir](undeploy_atom, const std::string& id, local_atom) {
-        return undeploy(rt, node_name, data_dir, id);
-      },
-    };
+/// One job at a time on a thread of its own; jobs queued after close() are dropped.
+struct script_deployer::worker {
+  std::mutex mtx;
+  std::condition_variable wake;
+  std::deque<std::function<void()>> jobs;
+  bool closed = false;
+  std::thread thread;
+
+  void run() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> guard{mtx};
+        wake.wait(guard, [this] { return closed || !jobs.empty(); });
+        if (jobs.empty())
+          return;
+        job = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      job();
+    }
+  }
+
+  bool post(std::function<void()> job) {
+    std::lock_guard<std::mutex> guard{mtx};
+    if (closed)
+      return false;
+    jobs.push_back(std::move(job));
+    wake.notify_one();
+    return true;
+  }
+};
+
+namespace {
+
+/// The actor in front of the worker: requests become jobs; each job's answer comes back as a
+/// message (done, ticket, result) and is delivered to the request's promise.
+using deployer_impl_actor = deployer_actor::extend<
+  caf::reacts_to<done_atom, std::uint64_t, plugin_metadata>,
+  caf::reacts_to<done_atom, std::uint64_t, caf::error>,
+  caf::reacts_to<done_atom, std::uint64_t, bool>>;
+
+struct deployer_state {
+  std::map<std::uint64_t, caf::typed_response_promise<plugin_metadata>> deploys;
+  std::map<std::uint64_t, caf::typed_response_promise<bool>> undeploys;
+  std::uint64_t next = 1;
+  static inline const char* name = "troupe.script_deployer";
+};
+
+deployer_impl_actor::behavior_type
+deployer_behavior(deployer_impl_actor::stateful_pointer<deployer_state> self,
+                  std::shared_ptr<script_deployer::worker> w, runtime* rt, std::string node,
+                  std::string data_dir) {
+  auto busy = [node](const std::string& id) {
+    return make_error(errc::unavailable, id, "node '" + node + "' is shutting down");
   };
-  return sys.spawn<caf::detached>(behavior);
+  return {
+    [=](deploy_atom, deploy_request& req) -> caf::result<plugin_metadata> {
+      auto ticket = self->state.next++;
+      auto me = caf::actor_cast<deployer_impl_actor>(self);
+      if (!w->post([=] {
+            auto md = deploy(*rt, node, data_dir, req);
+            if (md)
+              caf::anon_send(me, done_atom::value, ticket, std::move(*md));
+            else
+              caf::anon_send(me, done_atom::value, ticket, std::move(md.error()));
+          }))
+        return busy(req.id);
+      return self->state.deploys[ticket] = self->make_response_promise<plugin_metadata>();
+    },
+    [=](undeploy_atom, const std::string& id, local_atom) -> caf::result<bool> {
+      auto ticket = self->state.next++;
+      auto me = caf::actor_cast<deployer_impl_actor>(self);
+      if (!w->post([=] {
+            caf::anon_send(me, done_atom::value, ticket, undeploy(*rt, node, data_dir, id));
+          }))
+        return busy(id);
+      return self->state.undeploys[ticket] = self->make_response_promise<bool>();
+    },
+    [=](done_atom, std::uint64_t ticket, plugin_metadata& md) {
+      self->state.deploys[ticket].deliver(std::move(md));
+      self->state.deploys.erase(ticket);
+    },
+    [=](done_atom, std::uint64_t ticket, caf::error& err) {
+      self->state.deploys[ticket].deliver(std::move(err));
+      self->state.deploys.erase(ticket);
+    },
+    [=](done_atom, std::uint64_t ticket, bool removed) {
+      self->state.undeploys[ticket].deliver(removed);
+      self->state.undeploys.erase(ticket);
+    },
+  };
+}
+
+} // namespace
+
+script_deployer::script_deployer(caf::actor_system& sys, runtime& rt, std::string node_name,
+                                 std::string data_dir)
+  : worker_(std::make_shared<worker>()) {
+  worker_->thread = std::thread([w = worker_.get()] { w->run(); });
+  handle_ = caf::actor_cast<deployer_actor>(
+    sys.spawn(deployer_behavior, worker_, &rt, std::move(node_name), std::move(data_dir)));
+}
+
+script_deployer::~script_deployer() {
+  {
+    std::lock_guard<std::mutex> guard{worker_->mtx};
+    worker_->closed = true;
+    worker_->jobs.clear();
+    worker_->wake.notify_one();
+  }
+  if (worker_->thread.joinable())
+    worker_->thread.join(); // the job under way finishes
+  caf::anon_send_exit(handle_, caf::exit_reason::user_shutdown);
 }
 
 std::vector<caf::expected<plugin_metadata>> restore_deployed(runtime& rt,

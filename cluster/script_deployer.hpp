@@ -1,7 +1,7 @@
 #pragma once
 // Scripts sent to a node as text (`troupe deploy`), kept in the node's data directory and hosted
-// like any plugin of their kind: sandboxed, supervised, reloadable. Runs in an actor of its own
-// thread, because it drives the runtime's blocking API.
+// like any plugin of their kind: sandboxed, supervised, reloadable. The work drives the runtime's
+// blocking API, so it runs on a worker thread of its own, one job at a time, behind an actor.
 
 #include <string>
 #include <vector>
@@ -29,10 +29,30 @@ using deployer_actor = caf::typed_actor<
   caf::replies_to<deploy_atom, deploy_request>::with<plugin_metadata>,
   caf::replies_to<undeploy_atom, std::string, local_atom>::with<bool>>;
 
-/// Spawns the deployer of the node `node_name`, keeping scripts under `data_dir`.
-/// REQUIRES: `rt` outlives the actor.
-deployer_actor spawn_script_deployer(caf::actor_system& sys, runtime& rt, std::string node_name,
-                                     std::string data_dir);
+/// The deployer of one node: an actor (handle()) and its worker thread. Not copyable.
+class script_deployer {
+public:
+  /// Starts the worker and the actor of the node `node_name`, keeping scripts under `data_dir`.
+  /// REQUIRES: `rt` outlives this object.
+  script_deployer(caf::actor_system& sys, runtime& rt, std::string node_name,
+                  std::string data_dir);
+
+  /// Lets the job under way finish, stops the worker, ends the actor (later requests get
+  /// an error).
+  ~script_deployer();
+
+  script_deployer(const script_deployer&) = delete;
+  script_deployer& operator=(const script_deployer&) = delete;
+
+  /// Where deploy and undeploy requests go.
+  const deployer_actor& handle() const { return handle_; }
+
+  struct worker;
+
+private:
+  std::shared_ptr<worker> worker_;
+  deployer_actor handle_;
+};
 
 /// Hosts every script kept in DATA_DIR/deployed (a restarted node's deployed scripts), each
 /// loaded, initialised and started; one result per file, naming it on error.

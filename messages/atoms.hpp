@@ -101,6 +101,8 @@ using undeploy_atom = caf::atom_constant<caf::atom("t_undeploy")>;
 using remove_atom = caf::atom_constant<caf::atom("t_remove")>;
 /// Member: a local directory change (directory_atom, id, address or null, idempotent).
 using directory_atom = caf::atom_constant<caf::atom("t_dir")>;
+/// Deployer: a job of its worker thread ended (done_atom, ticket, result).
+using done_atom = caf::atom_constant<caf::atom("t_done")>;
 /// Member: this node's own view only, not the cluster's (list/tools without fan-out).
 using local_atom = caf::atom_constant<caf::atom("t_local")>;
 

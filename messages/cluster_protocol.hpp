@@ -28,6 +28,9 @@ using router_actor = caf::typed_actor<
 /// - nodes: every member and its state (this node first).
 /// - list / tools: every plugin / tool of every live member, each naming its node.
 /// - list, local / tools, local: this node's only (what the others fan out to).
+/// - call_tool, name, args: runs a tool that only other live members offer ("tool" or
+///   "plugin/tool"), through that node's manager; not_found if no member offers it, bad_input if
+///   plugins on several nodes offer tools of that name.
 /// - reload, id: reloads the plugin on every node that hosts it; the new metadata.
 /// - deploy, request: hosts a script (on request.on); its metadata, or the file and line at fault.
 /// - undeploy, id: removes a deployed script from every node that hosts it; those nodes.
@@ -41,6 +44,7 @@ using node_actor = caf::typed_actor<
   caf::replies_to<tools_atom>::with<std::vector<tool_info>>,
   caf::replies_to<list_atom, local_atom>::with<std::vector<plugin_info>>,
   caf::replies_to<tools_atom, local_atom>::with<std::vector<tool_info>>,
+  caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
   caf::replies_to<reload_atom, std::string>::with<plugin_metadata>,
   caf::replies_to<deploy_atom, deploy_request>::with<plugin_metadata>,
   caf::replies_to<undeploy_atom, std::string>::with<std::vector<std::string>>,

@@ -96,7 +96,8 @@ caf::error node::start_cluster() {
   auto directory = runtime_->directory();
   router_ = spawn_call_router(*system_, config_.name, directory);
   directory->set_router(router_);
-  deployer_ = spawn_script_deployer(*system_, *runtime_, config_.name, config_.data_dir);
+  deployer_ = std::make_unique<script_deployer>(*system_, *runtime_, config_.name,
+                                                config_.data_dir);
   for (auto& restored : restore_deployed(*runtime_, config_.data_dir))
     if (!restored)
       spdlog::error("node '{}': a deployed script did not come back: {}", config_.name,
@@ -107,7 +108,7 @@ caf::error node::start_cluster() {
   m.config = c;
   m.manager = runtime_->manager();
   m.directory = directory;
-  m.deployer = deployer_;
+  m.deployer = deployer_->handle();
   member_ = spawn_cluster_member(*system_, std::move(m));
   return {};
 }
@@ -115,6 +116,7 @@ caf::error node::start_cluster() {
 node::~node() {
   if (member_) // first: peers stop sending calls here
     caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
+  deployer_.reset(); // a deploy under way finishes first
   if (runtime_) {
     if (auto done = runtime_->shutdown_all(); !done)
       spdlog::warn("node '{}': shutdown: {}", config_.name, describe(done.error()));
@@ -125,11 +127,8 @@ node::~node() {
     runtime_->directory()->set_router(router_actor{});
     caf::anon_send_exit(router_, caf::exit_reason::user_shutdown);
   }
-  if (deployer_)
-    caf::anon_send_exit(deployer_, caf::exit_reason::user_shutdown);
-  member_ = nullptr; // the deployer's thread ends when no handle to it is left
+  member_ = nullptr;
   router_ = nullptr;
-  deployer_ = nullptr;
   runtime_.reset();
   system_.reset(); // waits for every actor of the node to end
 }

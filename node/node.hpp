@@ -106,7 +106,7 @@ private:
   std::unique_ptr<troupe::runtime> runtime_;
   std::uint16_t port_ = 0;
   router_actor router_;
-  deployer_actor deployer_;
+  std::unique_ptr<script_deployer> deployer_;
   node_actor member_;
 };
 

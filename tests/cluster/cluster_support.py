@@ -4,6 +4,7 @@ test starts is stopped by its PID when the test ends; every wait is bounded."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -40,9 +41,18 @@ class Cluster:
         self.nodes = {}
         self.tls = None  # (ca, cert, key) the CLI uses
 
-    def close(self):
+    def close(self, keep_logs=False):
+        """Stops every node by its PID; removes the work directory unless logs are wanted."""
+        failure = None
         for node in self.nodes.values():
-            node.stop()
+            try:
+                node.stop()
+            except Failure as e:
+                failure = failure or e
+        if failure:
+            raise Failure("%s (logs in %s)" % (failure, self.dir))
+        if not keep_logs:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def start(self, name, plugins="", seeds=(), extra="", port=0, tls_files=None):
         node = self.nodes.get(name) or Node(self, name)
@@ -127,6 +137,10 @@ class Node:
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
+                if shutil.which("gdb"):  # where it hangs, into its log
+                    subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex",
+                                    "thread apply all bt 15"], stdout=self.log,
+                                   stderr=subprocess.DEVNULL, timeout=60)
                 self.proc.kill()
                 self.proc.wait(timeout=5)
                 raise Failure("node %s did not stop on SIGTERM within 15 s" % self.name)

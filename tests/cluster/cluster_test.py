@@ -57,16 +57,32 @@ def test_calls_reach_plugins_wherever_they_run_and_errors_name_plugin_and_node(c
     msg = out["error"]["message"]
     check(out["error"]["plugin"] == "work" and "asked to fail" in msg and "node 'n2'" in msg,
           "the remote plugin's error names the plugin and the node: %r" % (out,))
+    caller = os.path.join(HERE, "caller.lua")
+    rc, md = c.json("deploy", caller, "--on", "n1", node=n1)
+    check(rc == 0, "deploy the caller: %r" % (md,))
+    rc, out = c.json("exec", "caller", '{"target": "work", "value": "via script"}', node=n1)
+    check(rc == 0 and out["result"]["echo"] == "via script",
+          "a script's call_plugin reaches a plugin on another node: %r" % (out,))
+    rc, out = c.json("exec", "caller", '{"target": "work", "value": "fail"}', node=n1)
+    check(rc == 0 and "node 'n2'" in out["error"] and out["code"] == "plugin_failed",
+          "call_plugin gets the remote error naming the node: %r" % (out,))
     rc, out = c.json("exec", "ghost", '"x"', node=n3)
     check(rc == 1 and out["error"]["code"] == "not_found" and out["error"]["plugin"] == "ghost",
           "an unknown plugin is not_found, named: %r" % (out,))
     rc, rows = c.json("list", node=n3)
-    where = sorted((r["id"], r["node"]) for r in rows)
+    where = sorted((r["id"], r["node"]) for r in rows if r["id"] != "caller")
     check(where == [("one", "n1"), ("rep", "n2"), ("rep", "n3"), ("solo", "n2"), ("work", "n2")],
           "list through any node shows the whole cluster: %r" % (where,))
     rc, tools = c.json("tools", node=n1)
     check(any(t["name"] == "double" and t["node"] == "n2" for t in tools),
           "tools through n1 show n2's tool: %r" % (tools,))
+    rc, out = c.json("call-tool", "double", '{"x": 21}', node=n3)
+    check(rc == 0 and out == 42, "a tool of n2 called through n3: %r" % (out,))
+    rc, out = c.json("call-tool", "double", '{"x": "no"}', node=n1)
+    check(rc == 1 and out["error"]["code"] == "bad_input" and "n2" in out["error"]["message"],
+          "a remote tool's schema check fails naming the node: %r" % (out,))
+    rc, out = c.json("call-tool", "nothing", '{}', node=n1)
+    check(rc == 1 and out["error"]["code"] == "not_found", "an unknown tool: %r" % (out,))
 
 
 def test_deploy_undeploy_and_reload_across_nodes(c):
@@ -241,8 +257,10 @@ def main():
     for name, fn in tests:
         c = Cluster(troupe)
         start = time.monotonic()
+        ok = False
         try:
             fn(c)
+            ok = True
             passed += 1
             print("PASS %s (%.1f s)" % (name, time.monotonic() - start), flush=True)
         except Exception as e:  # a Failure, or an unexpected error of the harness
@@ -251,7 +269,7 @@ def main():
             print("FAIL %s: %s (logs in %s)" % (name, detail, c.dir), flush=True)
         finally:
             try:
-                c.close()
+                c.close(keep_logs=not ok)
             except Failure as e:
                 failed += 1
                 print("FAIL %s: %s" % (name, e), flush=True)
