@@ -12,6 +12,8 @@
 //       troupe_blocking_remote_rt_us  client::execute (blocking API) through the node's manager
 //     and pipelined throughput of the Lua plugin from one actor (calls/s):
 //       troupe_remote_lua_pipelined_16, troupe_remote_lua_pipelined_256, bare_caf_pipelined_16
+//     and through the cluster: a node of its own joins, and calls "lua_echo" by id through its
+//     router, 16 or 256 in flight: troupe_cluster_lua_pipelined_16, ..._256
 // bench/cluster_bench.sh runs the three processes and Redis's EVALSHA beside them.
 
 #include <chrono>
@@ -24,6 +26,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
@@ -35,6 +38,8 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/client.hpp"
+#include "actors/plugin_directory.hpp"
+#include "actors/runtime.hpp"
 #include "bench/roundtrip_driver.hpp"
 #include "cluster/transport.hpp"
 #include "messages/msgpack_codec.hpp"
@@ -165,6 +170,40 @@ double blocking_rt_us(client& api, const payload& in, std::size_t n) {
   return us.count() / static_cast<double>(n);
 }
 
+/// Pipelined calls by id through the cluster: a second node joins the serving one, and an actor
+/// of it keeps 16, then 256, calls to "lua_echo" in flight through its router (which batches the
+/// calls waiting for one replica). Calls per second for each; empty if the node cannot join.
+std::vector<double> through_a_node(std::uint16_t node_port, std::size_t n) {
+  auto kinds = std::make_shared<const kind_registry>(standard_kinds());
+  std::string sched = sharing() ? "scheduler_policy = \"sharing\"\nthreads = 1\n" : "";
+  auto cfg = parse_node_config("[node]\nname = \"client\"\nlog_level = \"warn\"\n" + sched
+                                 + "[cluster]\nlisten = \"127.0.0.1:0\"\nseeds = [\"127.0.0.1:"
+                                 + std::to_string(node_port) + "\"]\n",
+                               "/tmp/remote_bench_client.toml", *kinds);
+  node_options opts;
+  opts.kinds = kinds;
+  spdlog::set_level(spdlog::level::err);
+  auto client_node = cfg ? node::start(*cfg, opts) : caf::expected<std::unique_ptr<node>>{cfg.error()};
+  if (!client_node)
+    return {};
+  auto& nd = **client_node;
+  auto directory = nd.runtime().directory();
+  for (int i = 0; i < 200 && !directory->hosted_elsewhere("lua_echo"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10}); // a bench, not a test: joining
+  auto router = directory->router();
+  if (!router || !directory->hosted_elsewhere("lua_echo"))
+    return {};
+  auto hello = pack(std::string("hello"));
+  std::vector<double> p16, p256;
+  for (int round = 0; round < 3; ++round) {
+    p16.push_back(pipelined(nd.system(), router, 20 * n, 16, execute_atom::value,
+                            std::string{"lua_echo"}, hello));
+    p256.push_back(pipelined(nd.system(), router, 20 * n, 256, execute_atom::value,
+                             std::string{"lua_echo"}, hello));
+  }
+  return {troupe::bench::median(p16), troupe::bench::median(p256)};
+}
+
 int run_client(std::uint16_t bare_port, std::uint16_t node_port, std::size_t n) {
   auto cfg = node_like_config();
   caf::actor_system sys{*cfg};
@@ -201,6 +240,11 @@ int run_client(std::uint16_t bare_port, std::uint16_t node_port, std::size_t n) 
     b16.push_back(pipelined(sys, *bare, 20 * n, 16, execute_atom::value, hello));
   }
   std::printf("troupe_remote_lua_pipelined_16 %.0f calls/s\n", median(p16));
+  auto routed = through_a_node(node_port, n);
+  if (!routed.empty()) {
+    std::printf("troupe_cluster_lua_pipelined_16 %.0f calls/s\n", routed[0]);
+    std::printf("troupe_cluster_lua_pipelined_256 %.0f calls/s\n", routed[1]);
+  }
   std::printf("troupe_remote_lua_pipelined_256 %.0f calls/s\n", median(p256));
   std::printf("bare_caf_pipelined_16 %.0f calls/s\n", median(b16));
   return 0;

@@ -1,5 +1,6 @@
 #include "cluster/call_router.hpp"
 
+#include <deque>
 #include <map>
 #include <set>
 #include <variant>
@@ -28,7 +29,20 @@ struct routed_call {
   caf::typed_response_promise<payload> promise;
   std::set<std::string> tried;  ///< Nodes it went to and that went away.
   remote_replica replica;       ///< Where it is now.
+  bool sent = false;            ///< It left this node (it may have run there).
 };
+
+/// The executes waiting for one replica: at most one message (a call, or a batch of them) is in
+/// flight to it; the calls that arrive meanwhile leave together when it is answered. One call
+/// alone goes as it is (no delay), many share one network message each way.
+struct outbox {
+  plugin_actor address;
+  std::deque<std::uint64_t> queued;
+  bool in_flight = false;
+};
+
+/// The most calls one batch carries.
+constexpr std::size_t max_batch = 256;
 
 struct router_state {
   std::string node;
@@ -36,6 +50,7 @@ struct router_state {
   std::map<std::uint64_t, routed_call> pending;
   std::map<caf::actor_addr, std::set<std::uint64_t>> waiting_on; ///< Monitored proxies.
   std::set<caf::actor_addr> monitored;
+  std::map<caf::actor_addr, outbox> outboxes;
   std::uint64_t next_ticket = 1;
   static inline const char* name = "troupe.call_router";
 };
@@ -94,6 +109,67 @@ caf::expected<remote_replica> next_replica(router_impl self, const routed_call& 
                     "no such plugin on node '" + self->state.node + "' or any live member");
 }
 
+/// Sends what waits for the replica at `addr`, if nothing is in flight to it.
+void flush(router_impl self, const caf::actor_addr& addr) {
+  auto o = self->state.outboxes.find(addr);
+  if (o == self->state.outboxes.end() || o->second.in_flight)
+    return;
+  std::vector<std::uint64_t> tickets;
+  std::vector<payload> inputs;
+  auto& queued = o->second.queued;
+  while (!queued.empty() && tickets.size() < max_batch) {
+    auto p = self->state.pending.find(queued.front());
+    queued.pop_front();
+    if (p == self->state.pending.end())
+      continue;
+    p->second.sent = true;
+    tickets.push_back(p->first);
+    inputs.push_back(p->second.request.input);
+  }
+  if (tickets.empty())
+    return;
+  o->second.in_flight = true;
+  auto next = [self, addr] {
+    auto i = self->state.outboxes.find(addr);
+    if (i == self->state.outboxes.end())
+      return;
+    i->second.in_flight = false;
+    flush(self, addr);
+  };
+  if (tickets.size() == 1) {
+    auto ticket = tickets.front();
+    self->request(o->second.address, caf::infinite, execute_atom::value, std::move(inputs[0]))
+      .then(
+        [self, ticket, next](payload& out) {
+          finish(self, ticket, std::move(out));
+          next();
+        },
+        [self, ticket, next](caf::error& err) {
+          finish(self, ticket, std::move(err));
+          next();
+        });
+    return;
+  }
+  self->request(o->second.address, caf::infinite, execute_atom::value, std::move(inputs))
+    .then(
+      [self, tickets, next](std::vector<call_outcome>& outs) {
+        for (std::size_t k = 0; k < tickets.size(); ++k) {
+          if (k >= outs.size())
+            finish(self, tickets[k], make_error(errc::unavailable, "", "a batch came back short"));
+          else if (outs[k].error)
+            finish(self, tickets[k], std::move(outs[k].error));
+          else
+            finish(self, tickets[k], std::move(outs[k].output));
+        }
+        next();
+      },
+      [self, tickets, next](caf::error& err) {
+        for (auto t : tickets)
+          finish(self, t, err);
+        next();
+      });
+}
+
 void send_call(router_impl self, routed_call call) {
   auto replica = next_replica(self, call);
   if (!replica) {
@@ -106,16 +182,21 @@ void send_call(router_impl self, routed_call call) {
   if (self->state.monitored.insert(addr).second)
     self->monitor(call.replica.address); // once per proxy
   self->state.waiting_on[addr].insert(ticket);
+  auto& req = call.request;
+  if (req.function.empty()) { // executes to one replica are batched
+    auto& o = self->state.outboxes[addr];
+    o.address = call.replica.address;
+    o.queued.push_back(ticket);
+    self->state.pending.emplace(ticket, std::move(call));
+    flush(self, addr);
+    return;
+  }
   auto on_ok = [self, ticket](payload& out) { finish(self, ticket, std::move(out)); };
   auto on_error = [self, ticket](caf::error& err) { finish(self, ticket, std::move(err)); };
-  auto& req = call.request;
-  if (req.function.empty())
-    self->request(call.replica.address, caf::infinite, execute_atom::value, req.input)
-      .then(on_ok, on_error);
-  else
-    self->request(call.replica.address, caf::infinite, function_atom::value, req.function,
-                  req.input)
-      .then(on_ok, on_error);
+  call.sent = true;
+  self->request(call.replica.address, caf::infinite, function_atom::value, req.function,
+                req.input)
+    .then(on_ok, on_error);
   self->state.pending.emplace(ticket, std::move(call));
 }
 
@@ -123,6 +204,7 @@ void send_call(router_impl self, routed_call call) {
 void on_down(router_impl self, const caf::down_msg& msg) {
   auto& st = self->state;
   st.monitored.erase(msg.source);
+  st.outboxes.erase(msg.source);
   auto i = st.waiting_on.find(msg.source);
   if (i == st.waiting_on.end())
     return;
@@ -134,9 +216,10 @@ void on_down(router_impl self, const caf::down_msg& msg) {
       continue;
     auto call = std::move(p->second);
     st.pending.erase(p);
-    if (call.replica.idempotent) {
+    if (!call.sent || call.replica.idempotent) { // never left, or safe to run twice
       call.tried.insert(call.replica.node);
-      send_call(self, std::move(call)); // may have run there: retried only because it may
+      call.sent = false;
+      send_call(self, std::move(call));
       continue;
     }
     call.promise.deliver(make_error(

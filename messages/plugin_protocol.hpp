@@ -2,6 +2,8 @@
 // The typed interface of a plugin actor: one actor per plugin instance. The same handle type is
 // used for a local actor and for one on another node.
 
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -14,6 +16,18 @@
 
 namespace troupe {
 
+/// One answer of a batch of executes: the output, or the error (then `output` is empty).
+struct call_outcome {
+  payload output;
+  caf::error error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_outcome& x) {
+  return f(caf::meta::type_name("troupe::call_outcome"), x.output, x.error);
+}
+
+
 /// Lifecycle steps answer with the new state, or an error (invalid_state for an illegal step,
 /// which changes nothing; plugin_failed for a failing hook, which moves the plugin to Error).
 /// execute answers with the plugin's output or an error naming the plugin; only legal while
@@ -23,6 +37,9 @@ namespace troupe {
 /// Running. function calls one of the plugin's functions by name (not_found if it has none).
 /// export answers the plugin's state (its checkpoint; not_found if it keeps none) while Loaded,
 /// Running or Paused; import hands it a state exported from another instance of the same plugin.
+/// execute with a list of inputs runs each as its own execute, in order, and answers every
+/// outcome in one message: how callers on other nodes pipeline many calls in one network
+/// message each way (the cluster's router batches the calls waiting for one replica).
 using plugin_actor = caf::typed_actor<
   caf::replies_to<load_atom, plugin_config>::with<plugin_state>,
   caf::replies_to<init_atom>::with<plugin_state>,
@@ -32,6 +49,7 @@ using plugin_actor = caf::typed_actor<
   caf::replies_to<stop_atom>::with<plugin_state>,
   caf::replies_to<unload_atom>::with<plugin_state>,
   caf::replies_to<execute_atom, payload>::with<payload>,
+  caf::replies_to<execute_atom, std::vector<payload>>::with<std::vector<call_outcome>>,
   caf::replies_to<health_atom>::with<plugin_health>,
   caf::replies_to<stats_atom>::with<plugin_stats>,
   caf::replies_to<metadata_atom>::with<plugin_metadata>,

@@ -25,6 +25,7 @@ void register_types(caf::actor_system_config& cfg) {
     .add_message_type<plugin_stats>("troupe::plugin_stats")
     .add_message_type<plugin_info>("troupe::plugin_info")
     .add_message_type<tool_info>("troupe::tool_info")
+    .add_message_type<call_outcome>("troupe::call_outcome")
     .add_message_type<runtime_event>("troupe::runtime_event")
     .add_message_type<std::map<std::string, std::string>>("troupe::string_map");
   cfg.add_message_type<plugin_actor>("troupe::plugin_actor");

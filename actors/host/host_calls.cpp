@@ -181,4 +181,29 @@ void plugin_host::fail_waiting(const std::string& why) {
   }
 }
 
+caf::result<std::vector<call_outcome>> plugin_host::on_batch(std::vector<payload> batch) {
+  if (batch.empty())
+    return std::vector<call_outcome>{};
+  auto promise = make_response_promise<std::vector<call_outcome>>();
+  auto out = std::make_shared<std::vector<call_outcome>>(batch.size());
+  auto left = std::make_shared<std::size_t>(batch.size());
+  auto settle = [promise, out, left]() mutable {
+    if (--*left == 0)
+      promise.deliver(std::move(*out));
+  };
+  auto me = caf::actor_cast<plugin_actor>(this);
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    request(me, caf::infinite, execute_atom::value, std::move(batch[i]))
+      .then(
+        [out, i, settle](payload& p) mutable {
+          (*out)[i].output = std::move(p);
+          settle();
+        },
+        [out, i, settle](caf::error& err) mutable {
+          (*out)[i].error = std::move(err);
+          settle();
+        });
+  return promise;
+}
+
 } // namespace troupe::detail

@@ -61,6 +61,11 @@ plugin_host::behavior_type plugin_host::make_behavior() {
         return delegate(successor_, a, std::move(in));
       return on_call({invocation::kind::execute, {}, std::move(in)});
     },
+    [=](execute_atom a, std::vector<payload>& batch) -> caf::result<std::vector<call_outcome>> {
+      if (fwd())
+        return delegate(successor_, a, std::move(batch));
+      return on_batch(std::move(batch));
+    },
     [=](call_tool_atom a, std::string& tool, payload& args) -> caf::result<payload> {
       if (fwd())
         return delegate(successor_, a, std::move(tool), std::move(args));

@@ -77,6 +77,9 @@ private:
 
   /// Runs, holds or answers a call as the mode says.
   caf::result<payload> on_call(invocation inv);
+  /// Each input as its own execute (sent to itself, so each takes the usual path: held while
+  /// restarting, answered crashed by a crash), in order; every outcome in one answer.
+  caf::result<std::vector<call_outcome>> on_batch(std::vector<payload> batch);
   caf::result<payload> invoke(invocation inv);
   caf::expected<payload> finish(std::chrono::steady_clock::time_point started,
                                 caf::expected<payload> out);

@@ -27,6 +27,31 @@ caf::behavior silent_replica(caf::event_based_actor* self, caf::actor seen) {
   }};
 }
 
+/// A replica that holds its first call until it gets `release_atom`-like (done_atom) and answers
+/// every later call (one or a batch) with its input; it tells `seen` the size of each message.
+caf::behavior gated_replica(caf::event_based_actor* self, caf::actor seen) {
+  auto held = std::make_shared<caf::response_promise>();
+  auto first = std::make_shared<payload>();
+  return {
+    [=](execute_atom, payload& in) -> caf::result<payload> {
+      self->send(seen, std::size_t{1});
+      if (held->pending())
+        return in;
+      *first = std::move(in);
+      *held = self->make_response_promise();
+      return *held;
+    },
+    [=](execute_atom, std::vector<payload>& batch) {
+      self->send(seen, batch.size());
+      std::vector<call_outcome> out;
+      for (auto& p : batch)
+        out.push_back(call_outcome{std::move(p), {}});
+      return out;
+    },
+    [=](done_atom) { held->deliver(*first); },
+  };
+}
+
 class CallRouter : public actor_fixture {
 protected:
   plugin_actor replica_on(const std::string& node) {
@@ -65,6 +90,32 @@ TEST_F(CallRouter, SpreadsCallsOverTheLiveReplicasInTurn) {
     ++served[*unpack_as<std::string>(*out)];
   }
   EXPECT_EQ(served, (std::map<std::string, int>{{"a", 3}, {"b", 3}}));
+}
+
+TEST_F(CallRouter, CallsWaitingForOneReplicaLeaveTogetherAsOneBatch) {
+  caf::scoped_actor self{sys};
+  auto gated = sys.spawn(gated_replica, caf::actor{self});
+  enter("a", "p", caf::actor_cast<plugin_actor>(gated), false);
+  std::vector<caf::message_id> calls;
+  for (int i = 0; i < 10; ++i)
+    calls.push_back(
+      self->request(router, request_timeout, execute_atom::value, std::string{"p"}, pack(i)).id());
+  // The router answers this at once: it has taken the ten calls before it (one mailbox, FIFO).
+  auto probe = self->request(router, request_timeout, execute_atom::value, std::string{"none"},
+                             pack(0)).id();
+  caf::blocking_actor::accept_one_cond rc;
+  self->varargs_receive(rc, probe, [](payload&) {}, [](caf::error&) {});
+  self->receive([](std::size_t n) { EXPECT_EQ(n, 1u); }); // the first went alone, and waits
+  caf::anon_send(gated, done_atom::value);
+  self->receive([](std::size_t n) { EXPECT_EQ(n, 9u); }); // the other nine: one message
+  for (int i = 0; i < 10; ++i) {
+    caf::expected<int> out{caf::error{}};
+    self->varargs_receive(rc, calls[i], [&](payload& p) { out = *unpack_as<int>(p); },
+                          [&](caf::error& err) { out = std::move(err); });
+    ASSERT_TRUE(out) << describe(out.error());
+    EXPECT_EQ(*out, i); // each call gets its own answer
+  }
+  caf::anon_send_exit(gated, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(CallRouter, AnIdempotentCallCutOffByItsNodeIsServedByAnotherReplica) {

@@ -88,6 +88,33 @@ TEST_F(ClusterOfTwo, RuntimeExecuteAndAnActorsCallByIdReachThePluginOnTheOtherNo
   EXPECT_EQ((*rows)[1].state, "up");
 }
 
+TEST_F(ClusterOfTwo, APluginAnswersABatchOfExecutesInOrderInOneMessage) {
+  auto a = start("a", "here", "");
+  ASSERT_TRUE(a);
+  auto at = a->runtime().resolve("here");
+  ASSERT_TRUE(at) << describe(at.error());
+  std::vector<payload> batch;
+  for (int i = 0; i < 5; ++i)
+    batch.push_back(pack(i));
+  caf::scoped_actor self{a->system()};
+  std::vector<call_outcome> outs;
+  self->request(*at, request_timeout, execute_atom::value, batch)
+    .receive([&](std::vector<call_outcome>& x) { outs = std::move(x); },
+             [&](caf::error& err) { FAIL() << describe(err); });
+  ASSERT_EQ(outs.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(outs[i].error);
+    EXPECT_EQ(*unpack_as<int>(outs[i].output), i);
+  }
+  ASSERT_TRUE(a->runtime().step(lifecycle_op::stop, "here"));
+  self->request(*at, request_timeout, execute_atom::value, batch)
+    .receive([&](std::vector<call_outcome>& x) { outs = std::move(x); },
+             [&](caf::error& err) { FAIL() << describe(err); });
+  ASSERT_EQ(outs.size(), 5u);
+  for (const auto& o : outs) // a stopped plugin: each call refused with its own error
+    EXPECT_EQ(code_name(o.error), "invalid_state") << describe(o.error);
+}
+
 TEST_F(ClusterOfTwo, APluginOfAStoppedNodeIsUnavailableNamingThatNode) {
   auto a = start("a", "here", "");
   ASSERT_TRUE(a);
