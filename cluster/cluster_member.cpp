@@ -108,7 +108,7 @@ void cluster_member::connect_to(const std::string& address) {
             [this, address, failed](caf::actor& member) {
               if (!member) {
                 connecting_.erase(address);
-                spdlog::warn("node '{}': the node at {} is in no cluster", me_.name, address);
+                warn_once(address, "the node at " + address + " is in no cluster");
                 return;
               }
               join(address, caf::actor_cast<node_actor>(member));
@@ -124,9 +124,10 @@ void cluster_member::join(const std::string& address, const node_actor& member) 
       [this, address](join_reply& reply) {
         connecting_.erase(address);
         if (auto err = admit(reply.me, address)) {
-          spdlog::error("node '{}': {}", me_.name, describe(err));
+          warn_once(address, describe(err));
           return;
         }
+        warned_.erase(address);
         take_entries(reply.me.name, reply.entries);
         for (const auto& e : own_entries()) // it learns ours the same way others do
           send(peers_[reply.me.name].member, announce_atom::value, me_.name, me_.incarnation, e);
@@ -136,8 +137,16 @@ void cluster_member::join(const std::string& address, const node_actor& member) 
       },
       [this, address](caf::error& err) {
         connecting_.erase(address);
-        spdlog::warn("node '{}': joining {} refused: {}", me_.name, address, describe(err));
+        warn_once(address, "joining " + address + " refused: " + describe(err));
       });
+}
+
+void cluster_member::warn_once(const std::string& address, const std::string& what) {
+  if (warned_.insert(address).second)
+    spdlog::warn("node '{}': {} (tried again every {} ms; said once)", me_.name, what,
+                 opts_.config.rejoin_ms);
+  else
+    spdlog::debug("node '{}': {}", me_.name, what);
 }
 
 caf::error cluster_member::admit(const member_info& info, const std::string& via_address) {

@@ -42,6 +42,8 @@ private:
   /// Connects to `address`, asks its manager for its member and joins it.
   void connect_to(const std::string& address);
   void join(const std::string& address, const node_actor& member);
+  /// Logs a warning about `address` once (until it joins), later ones at debug level.
+  void warn_once(const std::string& address, const std::string& what);
   /// A node joined us, or answered our join: it is up.
   caf::error admit(const member_info& info, const std::string& via_address);
   void take_entries(const std::string& node, const std::vector<directory_entry>& entries);
@@ -80,6 +82,7 @@ private:
   std::map<std::string, std::string> address_of_;    ///< An address tried -> the name behind it.
   std::set<std::string> to_try_;                     ///< Seeds and addresses of gone members.
   std::set<std::string> connecting_;
+  std::set<std::string> warned_;
 };
 
 } // namespace troupe::detail
