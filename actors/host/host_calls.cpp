@@ -138,8 +138,14 @@ void plugin_host::drive(call_step step, waiting_call w) {
                        "no answer within " + std::to_string(timeout.count()) + " ms");
     on_answer(ticket, std::move(err));
   };
+  router_actor router;
+  if (!target && opts_.directory && opts_.directory->hosted_elsewhere(call.target))
+    router = opts_.directory->router(); // only other nodes host it: their router, not the manager
   if (target)
     request(target, call.timeout, execute_atom::value, std::move(call.input))
+      .then(std::move(on_ok), std::move(on_error));
+  else if (router)
+    request(router, call.timeout, execute_atom::value, call.target, std::move(call.input))
       .then(std::move(on_ok), std::move(on_error));
   else // not in this process's directory: the manager knows, or says why not
     request(opts_.manager, call.timeout, execute_atom::value, call.target, std::move(call.input))
