@@ -69,6 +69,8 @@ caf::expected<std::unique_ptr<session>> session::local(const node_config& cfg) {
 caf::expected<std::unique_ptr<session>> session::remote(const std::string& host,
                                                         std::uint16_t port,
                                                         const cluster_config& tls) {
+  if (auto err = check_tls_files(tls))
+    return err;
   std::unique_ptr<session> s{new session};
   s->config_ = std::make_unique<caf::actor_system_config>();
   register_types(*s->config_);

@@ -1,5 +1,6 @@
 #include "cluster/transport.hpp"
 
+#include <memory>
 #include <set>
 
 #include <caf/actor_system.hpp>
@@ -8,6 +9,9 @@
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "messages/errors.hpp"
 
@@ -30,6 +34,29 @@ void configure_transport(caf::actor_system_config& sys_cfg, const cluster_config
     sys_cfg.set("middleman.connection-timeout",
                 caf::timespan{milliseconds{cfg.node_timeout_ms}});
   }
+}
+
+caf::error check_tls_files(const cluster_config& cfg) {
+  if (!cfg.tls())
+    return {};
+  std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> ctx{SSL_CTX_new(TLS_method()), SSL_CTX_free};
+  auto fail = [](const std::string& what) {
+    char reason[256] = "";
+    ERR_error_string_n(ERR_get_error(), reason, sizeof reason);
+    ERR_clear_error();
+    return make_error(errc::config_error, "", what + " (" + reason + ")");
+  };
+  if (!ctx)
+    return fail("cannot set up TLS");
+  if (SSL_CTX_load_verify_locations(ctx.get(), cfg.ca.c_str(), nullptr) != 1)
+    return fail("cannot load the CA certificate '" + cfg.ca + "'");
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), cfg.cert.c_str()) != 1)
+    return fail("cannot load the certificate '" + cfg.cert + "'");
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), cfg.key.c_str(), SSL_FILETYPE_PEM) != 1)
+    return fail("cannot load the private key '" + cfg.key + "'");
+  if (SSL_CTX_check_private_key(ctx.get()) != 1)
+    return fail("the key '" + cfg.key + "' does not belong to the certificate '" + cfg.cert + "'");
+  return {};
 }
 
 caf::expected<std::uint16_t> publish_manager(caf::actor_system& sys, const manager_actor& manager,

@@ -23,6 +23,12 @@ inline constexpr const char* troupe_app_identifier = "troupe-cluster-1";
 /// identifier, and the TLS files (openssl.cafile, certificate, key).
 void configure_transport(caf::actor_system_config& sys_cfg, const cluster_config& cfg);
 
+/// Checks the TLS files of `cfg` the way the TLS layer will load them (the CA, the certificate
+/// chain, the key, and that the key belongs to the certificate); config_error naming the file
+/// otherwise. CAF's TLS layer throws (and the process ends) on a bad file at the first connection,
+/// so every Troupe process checks them before it listens or connects. No TLS files: no error.
+caf::error check_tls_files(const cluster_config& cfg);
+
 /// Publishes `manager` on host:port (port 0: any free one), over TLS when `tls`; the bound port.
 /// Only this door is opened: with TLS nothing listens in plain text.
 caf::expected<std::uint16_t> publish_manager(caf::actor_system& sys, const manager_actor& manager,

@@ -85,6 +85,8 @@ caf::error node::assemble(node_options opts) {
 
 caf::error node::start_cluster() {
   const auto& c = config_.cluster;
+  if (auto err = check_tls_files(c))
+    return err;
   auto port = publish_manager(*system_, runtime_->manager(), c.host, c.port, c.tls());
   if (!port)
     return std::move(port.error());

@@ -214,6 +214,14 @@ def test_mutual_tls_admits_only_the_clusters_certificates(c):
         text=True, timeout=20)
     check(no_cert.stdout.strip() == "refused", "a TLS client without a certificate is refused: %r"
           % (no_cert.stdout + no_cert.stderr))
+    mismatched = os.path.join(c.dir, "mismatched.toml")
+    with open(mismatched, "w") as f:
+        f.write('[cluster]\nlisten = "127.0.0.1:0"\nca = "%s"\ncert = "%s"\nkey = "%s"\n'
+                % (n1_files[0], n1_files[1], n2_files[2]))
+    bad = subprocess.run([c.troupe, "run", mismatched], capture_output=True, text=True, timeout=20)
+    check(bad.returncode == 1 and "config_error" in bad.stdout and n2_files[2] in bad.stdout,
+          "a key that does not belong to the certificate stops the node at start: %r"
+          % (bad.stdout,))
     rogue = c.start("rogue", echo("evil"), seeds=[n1.address], tls_files=rogue_files)
     time.sleep(2.0)  # a bounded window in which a wrongly admitted node would have joined
     check("rogue" not in c.members(n1), "a node with another CA's certificate does not join")
