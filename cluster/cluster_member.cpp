@@ -96,8 +96,13 @@ void cluster_member::connect_to(const std::string& address) {
   request(connector(system(), opts_.config.tls()), timeout, caf::connect_atom::value,
           hp->first, hp->second)
     .then(
-      [this, address, timeout, failed](const caf::node_id&, caf::strong_actor_ptr& ptr,
+      [this, address, timeout, failed](const caf::node_id& peer, caf::strong_actor_ptr& ptr,
                                        std::set<std::string>&) {
+        if (peer == system().node()) { // another spelling of this node's own address
+          connecting_.erase(address);
+          to_try_.erase(address);
+          return;
+        }
         if (!ptr) {
           connecting_.erase(address);
           return;

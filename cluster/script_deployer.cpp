@@ -23,6 +23,9 @@ namespace troupe {
 
 namespace {
 
+/// The largest script a node takes: 4 MiB.
+constexpr std::size_t max_script_size = 4u << 20;
+
 fs::path deployed_dir(const std::string& data_dir) {
   return fs::path(data_dir) / "deployed";
 }
@@ -127,6 +130,11 @@ caf::expected<plugin_metadata> deploy(runtime& rt, const std::string& node,
   if (!valid_id(id))
     return make_error(errc::bad_input, id,
                       "a deployed plugin's id must be letters, digits, '_', '-' or '.'");
+  if (req.text.size() > max_script_size)
+    return make_error(errc::bad_input, id,
+                      "'" + name + "' is " + std::to_string(req.text.size())
+                        + " bytes; a deployed script may have at most "
+                        + std::to_string(max_script_size));
   if (auto err = problems_in(*kind, req, id))
     return err;
   auto existing = kept_file(data_dir, id);
