@@ -122,11 +122,12 @@ template <class Atom, class... Ts>
 caf::expected<payload> client::call_plugin(const std::string& id, Atom atom, Ts&&... xs) {
   if (!directory_) // another process's manager hands it on (delegated: the answer comes straight
     return ask_at<payload>(manager_, id, nullptr, atom, id, xs...); // back), over its replicas
-  if (!directory_->find(id) && directory_->hosted_elsewhere(id))
+  auto local = directory_->find(id);
+  if (!local && directory_->hosted_elsewhere(id))
     if (auto router = directory_->router()) // another node's: the router watches that node
       return ask_at<payload>(router, id, nullptr, atom, id, xs...);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto target = resolve(id);
+    auto target = local ? caf::expected<plugin_actor>{local} : resolve(id);
     if (!target)
       return std::move(target.error());
     bool gone = false;
@@ -134,6 +135,7 @@ caf::expected<payload> client::call_plugin(const std::string& id, Atom atom, Ts&
     if (!gone)
       return out;
     // Its address ended: unregistered (and maybe registered again) since it was looked up.
+    local = nullptr;
     forget(id);
   }
   return make_error(errc::unavailable, id, "its address ended twice in a row");
