@@ -51,11 +51,15 @@ struct router_state {
   std::map<caf::actor_addr, std::set<std::uint64_t>> waiting_on; ///< Monitored proxies.
   std::set<caf::actor_addr> monitored;
   std::map<caf::actor_addr, outbox> outboxes;
+  bool flush_scheduled = false; ///< A done_atom to itself is on its way.
   std::uint64_t next_ticket = 1;
   static inline const char* name = "troupe.call_router";
 };
 
-using router_impl = router_actor::stateful_pointer<router_state>;
+/// The router's own interface: a message it sends itself to flush its outboxes once the calls
+/// already in its mailbox are queued (done_atom).
+using router_impl_actor = router_actor::extend<caf::reacts_to<done_atom>>;
+using router_impl = router_impl_actor::stateful_pointer<router_state>;
 
 /// True if the proxy of `address` is dead: a message to it would be dropped unsent. (Not kept
 /// by address: a node that comes back over a new connection gets new proxies with equal
@@ -188,7 +192,11 @@ void send_call(router_impl self, routed_call call) {
     o.address = call.replica.address;
     o.queued.push_back(ticket);
     self->state.pending.emplace(ticket, std::move(call));
-    flush(self, addr);
+    if (!o.in_flight && !self->state.flush_scheduled) {
+      // Leave after the calls already in the mailbox: they join this one's message.
+      self->state.flush_scheduled = true;
+      self->send(self, done_atom::value);
+    }
     return;
   }
   auto on_ok = [self, ticket](payload& out) { finish(self, ticket, std::move(out)); };
@@ -231,7 +239,7 @@ void on_down(router_impl self, const caf::down_msg& msg) {
   }
 }
 
-router_actor::behavior_type router_behavior(router_impl self, std::string node,
+router_impl_actor::behavior_type router_behavior(router_impl self, std::string node,
                                             std::shared_ptr<plugin_directory> directory) {
   self->state.node = std::move(node);
   self->state.directory = std::move(directory);
@@ -249,6 +257,15 @@ router_actor::behavior_type router_behavior(router_impl self, std::string node,
     [route](function_atom, std::string& id, std::string& fn, payload& args) {
       return route(call_request{std::move(id), std::move(fn), std::move(args)});
     },
+    [self](done_atom) {
+      self->state.flush_scheduled = false;
+      std::vector<caf::actor_addr> ready;
+      for (const auto& [addr, o] : self->state.outboxes)
+        if (!o.in_flight && !o.queued.empty())
+          ready.push_back(addr);
+      for (const auto& addr : ready)
+        flush(self, addr);
+    },
   };
 }
 
@@ -256,7 +273,8 @@ router_actor::behavior_type router_behavior(router_impl self, std::string node,
 
 router_actor spawn_call_router(caf::actor_system& sys, std::string node_name,
                                std::shared_ptr<plugin_directory> directory) {
-  return sys.spawn(router_behavior, std::move(node_name), std::move(directory));
+  return caf::actor_cast<router_actor>(
+    sys.spawn(router_behavior, std::move(node_name), std::move(directory)));
 }
 
 } // namespace troupe

@@ -96,16 +96,19 @@ TEST_F(CallRouter, CallsWaitingForOneReplicaLeaveTogetherAsOneBatch) {
   caf::scoped_actor self{sys};
   auto gated = sys.spawn(gated_replica, caf::actor{self});
   enter("a", "p", caf::actor_cast<plugin_actor>(gated), false);
-  std::vector<caf::message_id> calls;
-  for (int i = 0; i < 10; ++i)
-    calls.push_back(
-      self->request(router, request_timeout, execute_atom::value, std::string{"p"}, pack(i)).id());
-  // The router answers this at once: it has taken the ten calls before it (one mailbox, FIFO).
+  auto send = [&](int i) {
+    return self->request(router, request_timeout, execute_atom::value, std::string{"p"}, pack(i))
+      .id();
+  };
+  std::vector<caf::message_id> calls{send(0)};
+  self->receive([](std::size_t n) { EXPECT_EQ(n, 1u); }); // the first left alone, and waits
+  for (int i = 1; i < 10; ++i)
+    calls.push_back(send(i));
+  // The router answers this at once: it has queued the nine calls before it (one mailbox, FIFO).
   auto probe = self->request(router, request_timeout, execute_atom::value, std::string{"none"},
                              pack(0)).id();
   caf::blocking_actor::accept_one_cond rc;
   self->varargs_receive(rc, probe, [](payload&) {}, [](caf::error&) {});
-  self->receive([](std::size_t n) { EXPECT_EQ(n, 1u); }); // the first went alone, and waits
   caf::anon_send(gated, done_atom::value);
   self->receive([](std::size_t n) { EXPECT_EQ(n, 9u); }); // the other nine: one message
   for (int i = 0; i < 10; ++i) {
