@@ -96,6 +96,7 @@ manager_impl::behavior_type manager_impl::make_behavior() {
     [this](remove_atom, const std::string& id) { return remove(id); },
     [this](cluster_atom) { return cluster_member_; },
     [this](cluster_atom, caf::actor& member) { cluster_member_ = std::move(member); },
+    [this](event_atom, const runtime_event& ev) { publish(ev); },
     [this](list_atom) { return list(std::nullopt); },
     [this](list_atom, const plugin_type& type) { return list(type); },
     [this](health_atom) { return health_of_all(); },
@@ -317,6 +318,11 @@ namespace troupe {
 
 manager_actor spawn_manager(caf::actor_system& sys, manager_options opts) {
   return caf::actor_cast<manager_actor>(sys.spawn<detail::manager_impl>(std::move(opts)));
+}
+
+void publish_event(const manager_actor& manager, runtime_event ev) {
+  caf::anon_send(caf::actor_cast<detail::manager_impl_actor>(manager), event_atom::value,
+                 std::move(ev));
 }
 
 void set_cluster_member(const manager_actor& manager, caf::actor member) {

@@ -10,6 +10,7 @@
 
 #include "actors/supervision/supervision_spec.hpp"
 #include "messages/manager_protocol.hpp"
+#include "messages/runtime_event.hpp"
 
 namespace troupe {
 
@@ -41,6 +42,10 @@ struct manager_options {
 /// other is unregistered. When the manager ends it ends the supervised plugin actors too.
 /// REQUIRES: validate(opts.supervision) succeeded.
 manager_actor spawn_manager(caf::actor_system& sys, manager_options opts = {});
+
+/// Has `manager` send `ev` to its subscribers (events of its node that it does not make itself:
+/// members of the cluster coming and going). Asynchronous.
+void publish_event(const manager_actor& manager, runtime_event ev);
 
 /// Tells `manager` the cluster member of its node: it answers (cluster_atom) with it from now on,
 /// so that processes reaching the manager find the cluster. Asynchronous.

@@ -31,6 +31,10 @@ void manager_impl::emit(event_kind kind, const std::string& plugin, std::string 
   }
   if (spdlog::should_log(level))
     spdlog::log(level, "event: {}", describe(ev));
+  publish(ev);
+}
+
+void manager_impl::publish(const runtime_event& ev) {
   for (const auto& s : subscribers_)
     anon_send(s, event_atom::value, ev);
 }

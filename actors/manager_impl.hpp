@@ -48,7 +48,8 @@ using manager_impl_actor =
   manager_actor::extend<caf::reacts_to<tick_atom>, caf::reacts_to<restart_atom, std::uint64_t>,
                         caf::reacts_to<crashed_atom, std::string, std::string>,
                         caf::reacts_to<rollback_atom, std::string, std::string, plugin_metadata>,
-                        caf::reacts_to<cluster_atom, caf::actor>>;
+                        caf::reacts_to<cluster_atom, caf::actor>,
+                        caf::reacts_to<event_atom, runtime_event>>;
 
 class manager_impl final : public manager_impl_actor::base {
 public:
@@ -192,6 +193,8 @@ private:
   void emit(event_kind kind, const std::string& plugin, std::string detail, std::string group = {},
             std::size_t attempt = 0, std::chrono::nanoseconds delay = {});
   bool subscribe(caf::actor who);
+  /// Sends `ev` to every subscriber.
+  void publish(const runtime_event& ev);
 
   manager_options opts_;
   std::map<std::string, entry_ptr> entries_;

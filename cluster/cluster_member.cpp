@@ -178,6 +178,7 @@ caf::error cluster_member::admit(const member_info& info, const std::string& via
   monitor(p.member);
   to_try_.erase(info.address);
   spdlog::info("node '{}': member '{}' at {} is up", me_.name, info.name, info.address);
+  tell(event_kind::member_up, "node '" + info.name + "' at " + info.address);
   return {};
 }
 
@@ -231,8 +232,17 @@ void cluster_member::on_down(const caf::down_msg& msg) {
     spdlog::warn("node '{}': member '{}' at {} went away ({}); its plugins are unreachable "
                  "until it is back",
                  me_.name, name, p.info.address, p.detail);
+    tell(event_kind::member_down, "node '" + name + "' at " + p.info.address + ": " + p.detail);
     return;
   }
+}
+
+void cluster_member::tell(event_kind kind, std::string detail) {
+  runtime_event ev;
+  ev.kind = kind;
+  ev.detail = std::move(detail);
+  ev.time_ms = now_ms();
+  publish_event(opts_.manager, std::move(ev));
 }
 
 std::vector<directory_entry> cluster_member::own_entries() const {

@@ -11,6 +11,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "cluster/cluster_member.hpp"
+#include "messages/runtime_event.hpp"
 
 namespace troupe::detail {
 
@@ -52,6 +53,8 @@ private:
   /// This node's manager changed an entry: tell every member that is up.
   void on_local_change(const std::string& id, const plugin_actor& address, bool idempotent);
   void on_down(const caf::down_msg& msg);
+  /// Has the manager send its subscribers a membership event (`troupe events`).
+  void tell(event_kind kind, std::string detail);
   std::vector<directory_entry> own_entries() const;
   std::vector<member_status> nodes() const;
   /// The peer that is up under `name`, or null.

@@ -19,6 +19,8 @@ std::string to_string(event_kind x) {
     case event_kind::reload_completed: return "reload_completed";
     case event_kind::reload_failed: return "reload_failed";
     case event_kind::rolled_back: return "rolled_back";
+    case event_kind::member_up: return "member_up";
+    case event_kind::member_down: return "member_down";
   }
   return "unknown";
 }

@@ -25,6 +25,8 @@ enum class event_kind : std::uint8_t {
   reload_failed,    ///< Building or swapping in the new version failed; the old one serves on
                     ///< unchanged (detail: the error; attempt: failures in a row).
   rolled_back,      ///< The previous version serves again.
+  member_up,        ///< A node joined the cluster, or came back (detail: its name and address).
+  member_down,      ///< A node of the cluster went away (detail: its name, address and why).
 };
 
 /// One event. Times are milliseconds since the Unix epoch (system clock).

@@ -40,9 +40,14 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix="troupe-cluster-")
         self.nodes = {}
         self.tls = None  # (ca, cert, key) the CLI uses
+        self.clients = []  # other processes a test started: stopped by PID at close
 
     def close(self, keep_logs=False):
         """Stops every node by its PID; removes the work directory unless logs are wanted."""
+        for proc in self.clients:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
         failure = None
         for node in self.nodes.values():
             try:
@@ -173,6 +178,7 @@ class Load:
         self.input.seek(0)
         self.proc = subprocess.Popen(cmd, stdin=self.input, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        cluster.clients.append(self.proc)
 
     def read_until(self, n, timeout=30):
         """Reads answers until `n` have arrived (or the output ends)."""

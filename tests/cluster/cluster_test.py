@@ -153,6 +153,12 @@ def test_a_frozen_node_is_detected_within_the_node_timeout_and_nothing_is_lost(c
 
 def test_a_killed_node_fails_non_idempotent_calls_with_an_error_never_a_hang(c):
     n1, n2, n3 = three_nodes(c)
+    events_err = open(os.path.join(c.dir, "events.err"), "w+")
+    events = subprocess.Popen([c.troupe, "--log-level", "info", "events", "--node", n3.address,
+                               "--json", "--count", "1", "--for", "30"],
+                              stdout=subprocess.PIPE, stderr=events_err, text=True)
+    c.clients.append(events)
+    wait_until(lambda: "listening" in open(events_err.name).read(), "the event listener")
     load = Load(c, "solo", n3, 20000)
     load.read_until(1000)
     killed_at = time.monotonic()
@@ -164,6 +170,10 @@ def test_a_killed_node_fails_non_idempotent_calls_with_an_error_never_a_hang(c):
     check(first is not None and when - killed_at <= NODE_TIMEOUT_S + 1.0,
           "first error within the node timeout + 1 s: %r" % ((when and when - killed_at),))
     check(all("n2" in e["message"] for e in errors), "errors name the node: %r" % (errors[:3],))
+    out, _ = events.communicate(timeout=30)
+    event = json.loads(out.splitlines()[0]) if out.strip() else {}
+    check(event.get("kind") == "member_down" and "node 'n2'" in event.get("detail", ""),
+          "troupe events reports the member going: %r" % (out,))
 
 
 def test_replicas_on_one_node_take_turns_and_reload_together(c):
