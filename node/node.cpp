@@ -95,6 +95,10 @@ caf::error node::start_cluster() {
     spdlog::warn("node '{}': listening on {}:{} WITHOUT authentication ([cluster] has no TLS "
                  "files): any process that reaches this address can call every plugin",
                  config_.name, c.host, port_);
+  if (c.host == "0.0.0.0" || c.host == "::")
+    spdlog::warn("node '{}': listening on {}: other nodes are told this address, which they "
+                 "cannot reach on another host; listen on the address they use",
+                 config_.name, c.host);
   auto directory = runtime_->directory();
   router_ = spawn_call_router(*system_, config_.name, directory);
   directory->set_router(router_);
