@@ -43,6 +43,8 @@ private:
   /// Connects to `address`, asks its manager for its member and joins it.
   void connect_to(const std::string& address);
   void join(const std::string& address, const node_actor& member);
+  /// True if `member`'s proxy still stands (its connection is not known lost).
+  static bool alive(const node_actor& member);
   /// Logs a warning about `address` once (until it joins), later ones at debug level.
   void warn_once(const std::string& address, const std::string& what);
   /// A node joined us, or answered our join: it is up.

@@ -59,10 +59,13 @@ class Cluster:
         if not keep_logs:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def start(self, name, plugins="", seeds=(), extra="", port=0, tls_files=None):
+    def start(self, name, plugins="", seeds=(), extra="", port=0, tls_files=None,
+              node_name=None):
+        """Starts (or restarts) the node kept as `name`; its config says `node_name` (default
+        `name`)."""
         node = self.nodes.get(name) or Node(self, name)
         self.nodes[name] = node
-        node.start(plugins, seeds, extra, port, tls_files)
+        node.start(plugins, seeds, extra, port, tls_files, node_name or name)
         return node
 
     def cli(self, *args, node=None, stdin=None, timeout=30, tls=True):
@@ -103,7 +106,7 @@ class Node:
     def pid(self):
         return self.proc.pid
 
-    def start(self, plugins, seeds, extra, port, tls_files):
+    def start(self, plugins, seeds, extra, port, tls_files, node_name):
         port = port or self.port
         config = os.path.join(self.cluster.dir, self.name + ".toml")
         ready = os.path.join(self.cluster.dir, self.name + ".addr")
@@ -114,7 +117,7 @@ class Node:
         if tls_files:
             tls = 'ca = "%s"\ncert = "%s"\nkey = "%s"\n' % tls_files
         with open(config, "w") as f:
-            f.write('[node]\nname = "%s"\nlog_level = "info"\n\n' % self.name)
+            f.write('[node]\nname = "%s"\nlog_level = "info"\n\n' % node_name)
             f.write('[cluster]\nlisten = "127.0.0.1:%d"\nseeds = [%s]\n%s%s\n\n'
                     % (port, seed_list, tls, extra))
             f.write(plugins)

@@ -46,6 +46,22 @@ def test_three_configs_form_a_cluster_and_a_late_node_joins(c):
                "n4 to see every member")
 
 
+def test_a_second_live_node_with_a_members_name_is_refused_and_changes_nothing(c):
+    n1 = c.start("n1", echo("one"))
+    n2 = c.start("n2", echo("two"), seeds=[n1.address])
+    wait_until(lambda: c.members(n1).get("n2") == "up", "n2 to join")
+    c.start("impostor", echo("evil"), seeds=[n1.address], node_name="n2")
+    wait_until(lambda: "must have another name" in open(c.nodes["impostor"].log.name).read(),
+               "the impostor to be told why it is refused")
+    rows = c.json("nodes", node=n1)[1]
+    check([r["address"] for r in rows if r["name"] == "n2"] == [n2.address],
+          "the first n2 stays the member: %r" % (rows,))
+    rc, out = c.json("exec", "two", '"still"', node=n1)
+    check(rc == 0 and out == "still", "the first n2's plugins stay reachable: %r" % (out,))
+    rc, out = c.json("exec", "evil", '"x"', node=n1)
+    check(rc == 1, "the impostor's plugins are not: %r" % (out,))
+
+
 def test_calls_reach_plugins_wherever_they_run_and_errors_name_plugin_and_node(c):
     n1, n2, n3 = three_nodes(c)
     rc, out = c.json("exec", "work", '"hi"', node=n3)
