@@ -6,10 +6,10 @@
 #include <variant>
 
 #include <caf/actor_system.hpp>
-#include <caf/monitorable_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/plugin_directory.hpp"
+#include "cluster/transport.hpp"
 #include "messages/errors.hpp"
 
 namespace troupe {
@@ -61,15 +61,6 @@ struct router_state {
 using router_impl_actor = router_actor::extend<caf::reacts_to<done_atom>>;
 using router_impl = router_impl_actor::stateful_pointer<router_state>;
 
-/// True if the proxy of `address` is dead: a message to it would be dropped unsent. (Not kept
-/// by address: a node that comes back over a new connection gets new proxies with equal
-/// addresses.)
-bool is_dead(const plugin_actor& address) {
-  auto* actor = caf::actor_cast<caf::abstract_actor*>(address);
-  auto* monitorable = dynamic_cast<caf::monitorable_actor*>(actor);
-  return monitorable != nullptr && monitorable->fail_state() != caf::none;
-}
-
 void send_call(router_impl self, routed_call call);
 
 void finish(router_impl self, std::uint64_t ticket, caf::expected<payload> answer) {
@@ -91,7 +82,7 @@ caf::expected<remote_replica> next_replica(router_impl self, const routed_call& 
   for (auto& r : self->state.directory->remote_replicas(call.request.id)) {
     if (call.tried.count(r.node) > 0)
       continue;
-    if (is_dead(r.address)) {
+    if (has_ended(r.address)) {
       dead += (dead.empty() ? "" : ", ") + r.node;
       continue;
     }

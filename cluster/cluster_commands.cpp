@@ -40,10 +40,7 @@ template <class T, class... Ts>
 caf::result<std::vector<T>> cluster_member::gather(Ts... xs) {
   auto promise = make_response_promise<std::vector<T>>();
   auto acc = std::make_shared<gathering<T>>();
-  std::vector<std::pair<std::string, node_actor>> targets{{me_.name, caf::actor_cast<node_actor>(this)}};
-  for (const auto& [name, p] : peers_)
-    if (p.state == "up")
-      targets.emplace_back(name, p.member);
+  auto targets = live_members();
   acc->remaining = targets.size();
   auto self_name = me_.name;
   auto done = [acc, promise, self_name]() mutable {
@@ -68,6 +65,14 @@ caf::result<std::vector<T>> cluster_member::gather(Ts... xs) {
         });
   }
   return promise;
+}
+
+std::vector<std::pair<std::string, node_actor>> cluster_member::live_members() {
+  std::vector<std::pair<std::string, node_actor>> out{{me_.name, caf::actor_cast<node_actor>(this)}};
+  for (const auto& [name, p] : peers_)
+    if (p.state == "up")
+      out.emplace_back(name, p.member);
+  return out;
 }
 
 caf::result<std::vector<plugin_info>> cluster_member::cluster_list() {
@@ -218,10 +223,7 @@ caf::result<plugin_metadata> cluster_member::deploy(deploy_request req) {
 
 caf::result<std::vector<std::string>> cluster_member::undeploy(const std::string& id) {
   auto promise = make_response_promise<std::vector<std::string>>();
-  std::vector<std::pair<std::string, node_actor>> targets{{me_.name, caf::actor_cast<node_actor>(this)}};
-  for (const auto& [name, p] : peers_)
-    if (p.state == "up")
-      targets.emplace_back(name, p.member);
+  auto targets = live_members();
   struct outcome {
     std::size_t remaining;
     std::vector<std::string> removed;

@@ -1,7 +1,6 @@
 #include "cluster/cluster_member_impl.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/monitorable_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/manager.hpp"
@@ -147,12 +146,6 @@ void cluster_member::join(const std::string& address, const node_actor& member) 
       });
 }
 
-bool cluster_member::alive(const node_actor& member) {
-  auto* actor = caf::actor_cast<caf::abstract_actor*>(member);
-  auto* monitorable = dynamic_cast<caf::monitorable_actor*>(actor);
-  return monitorable != nullptr && monitorable->fail_state() == caf::none;
-}
-
 void cluster_member::warn_once(const std::string& address, const std::string& what) {
   if (warned_.insert(address).second)
     spdlog::warn("node '{}': {} (tried again every {} ms; said once)", me_.name, what,
@@ -172,7 +165,7 @@ caf::error cluster_member::admit(const member_info& info, const std::string& via
   auto& p = peers_[info.name];
   if (p.state == "up" && p.info.incarnation == info.incarnation)
     return {}; // joined both ways
-  if (p.state == "up" && alive(p.member)) // two live nodes claim one name: keep the first
+  if (p.state == "up" && p.member && !has_ended(p.member)) // two live nodes claim one name: keep the first
     return make_error(errc::already_exists, "",
                       "a live node named '" + info.name + "' is a member already (at "
                         + p.info.address + "); the node at " + info.address

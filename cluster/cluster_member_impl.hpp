@@ -43,10 +43,11 @@ private:
   /// Connects to `address`, asks its manager for its member and joins it.
   void connect_to(const std::string& address);
   void join(const std::string& address, const node_actor& member);
-  /// True if `member`'s proxy still stands (its connection is not known lost).
-  static bool alive(const node_actor& member);
   /// Logs a warning about `address` once (until it joins), later ones at debug level.
   void warn_once(const std::string& address, const std::string& what);
+  /// (name, member) of this node and of every member that is up: whom a cluster-wide question
+  /// goes to.
+  std::vector<std::pair<std::string, node_actor>> live_members();
   /// A node joined us, or answered our join: it is up.
   caf::error admit(const member_info& info, const std::string& via_address);
   void take_entries(const std::string& node, const std::vector<directory_entry>& entries);

@@ -6,6 +6,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/monitorable_actor.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
@@ -107,6 +108,11 @@ caf::expected<manager_actor> connect_manager(caf::actor_system& sys, const std::
                               + (tls ? "" : " (a TLS node refuses plain connections)"));
       });
   return result;
+}
+
+bool has_ended(caf::abstract_actor* actor) {
+  auto* monitorable = dynamic_cast<caf::monitorable_actor*>(actor);
+  return monitorable != nullptr && monitorable->fail_state() != caf::none;
 }
 
 caf::expected<std::pair<std::string, std::uint16_t>> parse_host_port(const std::string& text,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include <caf/actor_cast.hpp>
 #include <caf/expected.hpp>
 #include <caf/fwd.hpp>
 #include <caf/io/middleman_actor.hpp>
@@ -47,6 +48,17 @@ caf::io::middleman_actor connector(caf::actor_system& sys, bool tls);
 caf::expected<manager_actor> connect_manager(caf::actor_system& sys, const std::string& host,
                                              std::uint16_t port, bool tls,
                                              std::chrono::milliseconds timeout);
+
+/// True if `actor` (a proxy of an actor on another node, or a local actor) has ended: for a proxy,
+/// its connection was lost and a message to it would be dropped unsent. Not kept by address: a
+/// node that comes back over a new connection gets new proxies with equal addresses.
+bool has_ended(caf::abstract_actor* actor);
+
+/// has_ended for a handle.
+template <class Handle>
+bool has_ended(const Handle& handle) {
+  return has_ended(caf::actor_cast<caf::abstract_actor*>(handle));
+}
 
 /// Parses "host:port" (or ":port", meaning 127.0.0.1; port 0 allowed when `allow_zero`).
 caf::expected<std::pair<std::string, std::uint16_t>> parse_host_port(const std::string& text,
