@@ -15,7 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/runtime.hpp"
-#include "cli/json_output.hpp"
+#include "messages/result_json.hpp"
 #include "cli/session.hpp"
 #include "cluster/transport.hpp"
 #include "messages/errors.hpp"
@@ -173,7 +173,11 @@ int run_node(const run_options& opts) {
                  cfg->name, cfg->plugins.size());
   if (!opts.ready_file.empty()) {
     auto tmp = opts.ready_file + ".tmp";
-    std::ofstream(tmp) << cfg->cluster.host << ":" << (*n)->port() << "\n";
+    std::ofstream ready(tmp);
+    ready << cfg->cluster.host << ":" << (*n)->port() << "\n";
+    if ((*n)->gateway_port() != 0)
+      ready << "gateway " << cfg->gateway.host << ":" << (*n)->gateway_port() << "\n";
+    ready.close();
     std::filesystem::rename(tmp, opts.ready_file); // readers never see half a line
   }
   int sig = 0;

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--port,-p", run.port,
                       "Port to listen on (the port of [cluster] listen); 0: any free port");
   run_cmd->add_option("--ready-file", run.ready_file,
-                      "Once serving, write the bound HOST:PORT into this file");
+                      "Once serving, write the bound HOST:PORT into this file (then \"gateway HOST:PORT\" and \"http HOST:PORT\" lines for the doors it opened)");
 
   troupe::cli::target where;
   std::string plugin;

@@ -79,7 +79,27 @@ caf::error node::assemble(node_options opts) {
     if (auto err = runtime_->watch(config_.watch))
       return err;
   if (listens)
-    return start_cluster();
+    if (auto err = start_cluster())
+      return err;
+  if (opts.publish && config_.gateway.listen)
+    return start_gateway();
+  return {};
+}
+
+caf::error node::start_gateway() {
+  const auto& g = config_.gateway;
+  auto door = rpc_gateway::start(*system_, g,
+                                 gateway_context{runtime_->manager(), runtime_->directory(),
+                                                 config_.name});
+  if (!door)
+    return std::move(door.error());
+  gateway_ = std::move(*door);
+  spdlog::info("node '{}': msgpack-RPC gateway on {}:{}{}", config_.name, g.host,
+               gateway_->port(), g.token.empty() ? "" : " (token required)");
+  if (g.token.empty() && g.host != "127.0.0.1" && g.host != "localhost" && g.host != "::1")
+    spdlog::warn("node '{}': the gateway listens on {} WITHOUT a token: any process that "
+                 "reaches it can call every plugin ([gateway] token)",
+                 config_.name, g.host);
   return {};
 }
 
@@ -120,6 +140,7 @@ caf::error node::start_cluster() {
 }
 
 node::~node() {
+  gateway_.reset(); // first: no new calls from outside
   if (member_) // first: peers stop sending calls here
     caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
   deployer_.reset(); // a deploy under way finishes first

@@ -10,7 +10,7 @@
 //   auto out = (*n)->runtime().execute("rules", payload);
 //
 // This is the layer transports attach to: the cluster is started and owned here; the message
-// gateways (msgpack-RPC, MCP) will be too.
+// doors (the msgpack-RPC gateway, HTTP) too.
 
 #include <cstdint>
 #include <memory>
@@ -22,6 +22,7 @@
 #include <caf/fwd.hpp>
 
 #include "cluster/script_deployer.hpp"
+#include "gateway/rpc_gateway.hpp"
 #include "messages/cluster_protocol.hpp"
 #include "messages/manager_protocol.hpp"
 #include "node/node_config.hpp"
@@ -84,6 +85,9 @@ public:
   /// The port the manager is published on; 0 if it is not published.
   std::uint16_t port() const { return port_; }
 
+  /// The port of the msgpack-RPC gateway ([gateway] listen); 0 if it has none.
+  std::uint16_t gateway_port() const { return gateway_ ? gateway_->port() : 0; }
+
   /// This node's cluster member; null if the node does not listen.
   node_actor member() const { return member_; }
 
@@ -98,6 +102,8 @@ private:
   /// Publishes the manager (TLS when configured) and starts the router, the deployer (and the
   /// scripts deployed before) and the member, which joins the seeds.
   caf::error start_cluster();
+  /// Opens the [gateway] door.
+  caf::error start_gateway();
 
   node_config config_;
   std::shared_ptr<const kind_registry> kinds_;
@@ -108,6 +114,7 @@ private:
   router_actor router_;
   std::unique_ptr<script_deployer> deployer_;
   node_actor member_;
+  std::unique_ptr<rpc_gateway> gateway_;
 };
 
 } // namespace troupe

@@ -1,8 +1,8 @@
-#include "cli/json_output.hpp"
+#include "messages/result_json.hpp"
 
 #include "messages/errors.hpp"
 
-namespace troupe::cli {
+namespace troupe {
 
 nlohmann::json to_json(const plugin_metadata& x) {
   return {{"id", x.id},
@@ -66,4 +66,4 @@ nlohmann::json error_json(const caf::error& err) {
   return result;
 }
 
-} // namespace troupe::cli
+} // namespace troupe

@@ -1,5 +1,6 @@
 #pragma once
-// JSON renderings of Troupe's values for the command line's output.
+// JSON renderings of Troupe's result types, shared by the command line, the gateways and the
+// HTTP views (one shape everywhere a program reads them).
 
 #include <nlohmann/json.hpp>
 
@@ -10,7 +11,7 @@
 #include "messages/cluster_types.hpp"
 #include "messages/plugin_types.hpp"
 
-namespace troupe::cli {
+namespace troupe {
 
 /// {"id", "name", "version", "description", "type", "capabilities", "priority", "dependencies"}
 nlohmann::json to_json(const plugin_metadata& x);
@@ -31,4 +32,4 @@ nlohmann::json error_json(const caf::error& err);
 /// {"time_ms", "kind", "plugin", "group", "detail", "attempt", "delay_ms"}.
 nlohmann::json to_json(const runtime_event& x);
 
-} // namespace troupe::cli
+} // namespace troupe
