@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
   call_tool_cmd->add_option("json", tool_args, "Arguments object as JSON (default: {})");
   add_target_options(call_tool_cmd, where);
 
+  auto* mcp_cmd = app.add_subcommand(
+    "mcp", "Serve every tool of a node to an AI agent over MCP (stdio; logs go to stderr)");
+  add_target_options(mcp_cmd, where);
+
   std::vector<std::string> scripts;
   auto* validate_cmd = app.add_subcommand(
     "validate", "Check Lua scripts without running them; one JSON line per problem");
@@ -162,6 +166,8 @@ int main(int argc, char** argv) {
     return troupe::cli::list_tools(where);
   if (call_tool_cmd->parsed())
     return troupe::cli::call_tool(where, tool_name, tool_args);
+  if (mcp_cmd->parsed())
+    return troupe::cli::serve_mcp(where);
   if (validate_cmd->parsed())
     return troupe::cli::validate_scripts(scripts);
   if (list_cmd->parsed())
