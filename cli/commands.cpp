@@ -174,6 +174,8 @@ int run_node(const run_options& opts) {
     ready << cfg->cluster.host << ":" << (*n)->port() << "\n";
     if ((*n)->gateway_port() != 0)
       ready << "gateway " << cfg->gateway.host << ":" << (*n)->gateway_port() << "\n";
+    if ((*n)->http_port() != 0)
+      ready << "http " << cfg->http.host << ":" << (*n)->http_port() << "\n";
     ready.close();
     std::filesystem::rename(tmp, opts.ready_file); // readers never see half a line
   }

@@ -27,7 +27,7 @@ nlohmann::json to_json(const plugin_stats& x) {
   return {{"id", x.id},           {"calls", x.calls},   {"failures", x.failures},
           {"mean_us", x.mean_us}, {"p50_us", x.p50_us}, {"p99_us", x.p99_us},
           {"state", to_string(x.state)}, {"counters", x.counters}, {"restarts", x.restarts},
-          {"reloads", x.reloads}};
+          {"reloads", x.reloads}, {"in_flight", x.in_flight}, {"held", x.held}};
 }
 
 nlohmann::json to_json(const runtime_event& x) {

@@ -17,7 +17,8 @@ namespace troupe {
 nlohmann::json to_json(const plugin_metadata& x);
 /// The metadata fields plus "state" (and "node" in a cluster's list).
 nlohmann::json to_json(const plugin_info& x);
-/// {"id", "calls", "failures", "mean_us", "p50_us", "p99_us", "state", "counters"}
+/// {"id", "calls", "failures", "mean_us", "p50_us", "p99_us", "state", "counters", "restarts",
+/// "reloads", "in_flight", "held"}
 nlohmann::json to_json(const plugin_stats& x);
 /// {"id", "healthy", "state", "detail"}
 nlohmann::json to_json(const plugin_health& x);

@@ -23,6 +23,7 @@
 
 #include "cluster/script_deployer.hpp"
 #include "gateway/rpc_gateway.hpp"
+#include "http/http_door.hpp"
 #include "messages/cluster_protocol.hpp"
 #include "messages/manager_protocol.hpp"
 #include "node/node_config.hpp"
@@ -88,6 +89,9 @@ public:
   /// The port of the msgpack-RPC gateway ([gateway] listen); 0 if it has none.
   std::uint16_t gateway_port() const { return gateway_ ? gateway_->port() : 0; }
 
+  /// The port of the HTTP door ([http] listen: /mcp, /metrics, the live view); 0 if it has none.
+  std::uint16_t http_port() const { return http_ ? http_->port() : 0; }
+
   /// This node's cluster member; null if the node does not listen.
   node_actor member() const { return member_; }
 
@@ -104,6 +108,8 @@ private:
   caf::error start_cluster();
   /// Opens the [gateway] door.
   caf::error start_gateway();
+  /// Opens the [http] door.
+  caf::error start_http();
 
   node_config config_;
   std::shared_ptr<const kind_registry> kinds_;
@@ -115,6 +121,7 @@ private:
   std::unique_ptr<script_deployer> deployer_;
   node_actor member_;
   std::unique_ptr<rpc_gateway> gateway_;
+  std::unique_ptr<http_door> http_;
 };
 
 } // namespace troupe
