@@ -25,7 +25,10 @@ tools = {
   { name = "shout", description = "Upper-cases text",
     parameters = { type = "object", required = { "text" }, additionalProperties = false,
                    properties = { text = { type = "string", description = "what to shout" } } },
-    handler = function(args) return string.upper(args.text) end },
+    handler = function(args)
+      if args.text == "boom" then error("boom asked", 0) end
+      return string.upper(args.text)
+    end },
 }
 """
 
