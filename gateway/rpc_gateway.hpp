@@ -32,8 +32,10 @@ struct gateway_context {
   std::string node;                              ///< The node's name, for logs.
 };
 
-/// A listening msgpack-RPC door. Made by start(); the destructor closes the port and every
-/// connection (requests in flight are dropped with their connections).
+/// A listening msgpack-RPC door: an I/O thread of its own reads every connection (epoll) and
+/// sends its requests to the plugins; an answer is written to the socket by the thread that
+/// makes it (no hand-off back to the I/O thread). Made by start(); the destructor closes the port
+/// and every connection (requests in flight are dropped with their connections).
 class rpc_gateway {
 public:
   /// Opens config.host:config.port (0: any free port) in `sys` (which must have loaded the
@@ -49,8 +51,9 @@ public:
   std::uint16_t port() const { return port_; }
 
 private:
-  rpc_gateway() = default;
-  caf::actor acceptor_;
+  rpc_gateway();
+  struct loop;
+  std::unique_ptr<loop> loop_;
   std::uint16_t port_ = 0;
 };
 
