@@ -86,6 +86,10 @@ rpc_connection::next rpc_connection::on_readable() {
   }
   for (auto& group : batch)
     send_batch(group);
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    flush_locked(); // answers made here (errors, auth) in one send
+  }
   return eof ? next::answer_then_close : next::read_on;
 }
 
@@ -188,24 +192,28 @@ void rpc_connection::answer(const pending_call& call,
                    make_error(errc::plugin_failed, call.plugin, "no answer in its batch"),
                    call.plugin);
   }
+  flush_locked(); // one send for the whole batch, as Redis writes a pipeline's replies
 }
 
 void rpc_connection::reply_locked(std::uint32_t msgid, const caf::expected<payload>& result,
                                   const std::string& plugin) {
   --in_flight_;
   if (result) {
-    write_locked(encode_result(msgid, *result));
+    append_locked(encode_result(msgid, *result));
     return;
   }
   auto e = explain(result.error(), plugin);
   auto named = plugin_of(e);
-  write_locked(encode_error(msgid, code_name(e), describe(e), named.empty() ? plugin : named));
+  append_locked(encode_error(msgid, code_name(e), describe(e), named.empty() ? plugin : named));
+}
+
+void rpc_connection::append_locked(const payload& bytes) {
+  if (!closed_)
+    out_.insert(out_.end(), bytes.bytes.begin(), bytes.bytes.end());
 }
 
 void rpc_connection::write_locked(const payload& bytes) {
-  if (closed_)
-    return;
-  out_.insert(out_.end(), bytes.bytes.begin(), bytes.bytes.end());
+  append_locked(bytes);
   flush_locked();
 }
 

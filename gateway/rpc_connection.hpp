@@ -102,10 +102,15 @@ private:
 
   // Any thread.
   void on_message(caf::mailbox_element_ptr what);
-  /// Writes `frames` (a result or error per msgid) and counts the calls done. Lock held.
+  /// Writes a result or error per msgid of `call` (in one send) and counts the calls done.
+  /// Lock held.
   void answer(const pending_call& call, std::vector<caf::expected<payload>>& answers);
+  /// Appends the answer to `msgid` to the output (not written yet: flush_locked) and counts the
+  /// call done. Lock held.
   void reply_locked(std::uint32_t msgid, const caf::expected<payload>& result,
                     const std::string& plugin);
+  /// Appends bytes to the output. Lock held.
+  void append_locked(const payload& bytes);
   /// Appends bytes and writes what the socket takes. Lock held.
   void write_locked(const payload& bytes);
   void flush_locked();
