@@ -20,6 +20,23 @@ void deliver(caf::typed_response_promise<payload>& promise, caf::expected<payloa
     promise.deliver(std::move(out.error()));
 }
 
+/// Answers a suspended call: its batch's slot, or its promise.
+void deliver(waiting_call& w, caf::expected<payload> out) {
+  if (w.done)
+    w.done(std::move(out));
+  else
+    deliver(w.promise, std::move(out));
+}
+
+call_outcome outcome_of(caf::expected<payload> out) {
+  call_outcome o;
+  if (out)
+    o.output = std::move(*out);
+  else
+    o.error = std::move(out.error());
+  return o;
+}
+
 } // namespace
 
 caf::result<payload> plugin_host::on_call(invocation inv) {
@@ -124,7 +141,7 @@ void plugin_host::drive(call_step step, waiting_call w) {
                                         "this plugin's host has no manager to call"));
   }
   if (!step.call) {
-    deliver(w.promise, finish(w.started, std::move(step.result)));
+    deliver(w, finish(w.started, std::move(step.result)));
     return;
   }
   auto ticket = step.ticket;
@@ -162,7 +179,7 @@ void plugin_host::on_answer(std::uint64_t ticket, caf::expected<payload> answer)
   auto step = instance_->resume(ticket, std::move(answer));
   if (!probe_end()) {
     on_hang_ended();
-    deliver(w.promise, make_error(errc::crashed, id_, reason_));
+    deliver(w, make_error(errc::crashed, id_, reason_));
     return;
   }
   drive(std::move(step), std::move(w));
@@ -182,23 +199,63 @@ void plugin_host::fail_waiting(const std::string& why) {
     auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now()
                                                                       - w.started);
     stats_.record(static_cast<std::uint64_t>(nanos.count()), true);
-    w.promise.deliver(make_error(errc::unavailable, id_,
-                                 "call waiting on plugin '" + w.target + "' was dropped: " + why));
+    deliver(w, make_error(errc::unavailable, id_,
+                          "call waiting on plugin '" + w.target + "' was dropped: " + why));
   }
 }
 
 caf::result<std::vector<call_outcome>> plugin_host::on_batch(std::vector<payload> batch) {
-  if (batch.empty())
-    return std::vector<call_outcome>{};
+  std::vector<call_outcome> done;
+  done.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (mode_ != host_mode::serving) // holding, crashed, ...: the usual path decides
+      return batch_rest(batch, i, std::move(done), std::nullopt, {});
+    invocation inv{invocation::kind::execute, {}, std::move(batch[i])};
+    if (auto err = instance_->refuse(inv)) {
+      stats_.record_rejected();
+      done.push_back(outcome_of(std::move(err)));
+      continue;
+    }
+    auto started = clock_type::now();
+    probe_begin(true, started); // a hang is answered to the batch's caller
+    auto step = instance_->begin(inv);
+    if (!probe_end()) {
+      on_hang_ended();
+      return caf::delegated<std::vector<call_outcome>>{}; // the watchdog answered the batch
+    }
+    if (!step)
+      done.push_back(outcome_of(finish(started, std::move(step.error()))));
+    else if (step->call)
+      return batch_rest(batch, i + 1, std::move(done), std::move(*step), started);
+    else
+      done.push_back(outcome_of(finish(started, std::move(step->result))));
+  }
+  return done;
+}
+
+caf::result<std::vector<call_outcome>>
+plugin_host::batch_rest(std::vector<payload>& batch, std::size_t next,
+                        std::vector<call_outcome> done, std::optional<call_step> suspended,
+                        clock_type::time_point started) {
   auto promise = make_response_promise<std::vector<call_outcome>>();
-  auto out = std::make_shared<std::vector<call_outcome>>(batch.size());
-  auto left = std::make_shared<std::size_t>(batch.size());
+  auto first = done.size(); // the slot of the suspended input, or of batch[next]
+  auto out = std::make_shared<std::vector<call_outcome>>(std::move(done));
+  out->resize(batch.size());
+  auto left = std::make_shared<std::size_t>(batch.size() - first);
   auto settle = [promise, out, left]() mutable {
     if (--*left == 0)
       promise.deliver(std::move(*out));
   };
+  if (suspended) {
+    waiting_call w{{}, started, {}, {}};
+    w.done = [out, first, settle](caf::expected<payload> answer) mutable {
+      (*out)[first] = outcome_of(std::move(answer));
+      settle();
+    };
+    drive(std::move(*suspended), std::move(w));
+  }
   auto me = caf::actor_cast<plugin_actor>(this);
-  for (std::size_t i = 0; i < batch.size(); ++i)
+  for (std::size_t i = next; i < batch.size(); ++i)
     request(me, caf::infinite, execute_atom::value, std::move(batch[i]))
       .then(
         [out, i, settle](payload& p) mutable {

@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -32,6 +34,8 @@ struct waiting_call {
   caf::typed_response_promise<payload> promise;
   std::chrono::steady_clock::time_point started;
   std::string target; ///< The plugin it waits on, for error messages.
+  /// Set for a call of a batch: takes the answer instead of `promise`.
+  std::function<void(caf::expected<payload>)> done;
 };
 
 /// What the host does with a call.
@@ -77,9 +81,18 @@ private:
 
   /// Runs, holds or answers a call as the mode says.
   caf::result<payload> on_call(invocation inv);
-  /// Each input as its own execute (sent to itself, so each takes the usual path: held while
-  /// restarting, answered crashed by a crash), in order; every outcome in one answer.
+  /// Each input as an execute, in order; every outcome in one answer. While it serves, the inputs
+  /// run here one after the other; from the first that calls another plugin (it waits for its
+  /// answer) or the first a crash, hang or hold meets, the rest are sent to itself as lone
+  /// executes, so each takes the usual path (held while restarting, answered crashed by a crash).
+  /// A hang in plugin code is answered (by the watchdog) to the whole batch.
   caf::result<std::vector<call_outcome>> on_batch(std::vector<payload> batch);
+  /// Runs the inputs of `batch` from `next` on as lone executes sent to itself; `suspended`
+  /// (the input before `next`, if set) waits on another plugin. Answers `done` and them.
+  caf::result<std::vector<call_outcome>> batch_rest(std::vector<payload>& batch, std::size_t next,
+                                                    std::vector<call_outcome> done,
+                                                    std::optional<call_step> suspended,
+                                                    std::chrono::steady_clock::time_point started);
   caf::result<payload> invoke(invocation inv);
   caf::expected<payload> finish(std::chrono::steady_clock::time_point started,
                                 caf::expected<payload> out);
