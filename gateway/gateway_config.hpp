@@ -22,6 +22,11 @@ struct gateway_config {
   std::size_t max_in_flight = 256;           ///< Requests of one connection not yet answered.
   std::uint32_t idle_timeout_ms = 300000;    ///< Nothing received and nothing in flight.
   std::uint32_t call_timeout_ms = 30000;     ///< A request not answered by then gets timeout.
+  /// After a read, the I/O thread polls its sockets this long (yielding the CPU between polls)
+  /// before it sleeps: under load the next request is found without a wake-up ([gateway]
+  /// poll_us; 0: no polling). Default 50: on 2 cores with 2 workers the round trip went from
+  /// 41-53 us to 12-18 us; with threads = 1 it made no clear difference.
+  std::uint32_t poll_us = 50;
 };
 
 /// The HTTP door: /mcp (MCP Streamable HTTP), /metrics (Prometheus), / (the live view).

@@ -138,15 +138,16 @@ struct rpc_gateway::loop {
     connections.erase(it);
   }
 
-  void on_event(const epoll_event& ev) {
+  /// True if it read.
+  bool on_event(const epoll_event& ev) {
     auto it = connections.find(ev.data.fd);
     if (it == connections.end())
-      return;
+      return false;
     auto conn = it->second;
     if (ev.events & EPOLLOUT)
       conn->on_writable();
     if (!(ev.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
-      return;
+      return false;
     switch (conn->on_readable()) {
       case rpc_connection::next::read_on:
         break;
@@ -157,6 +158,7 @@ struct rpc_gateway::loop {
         drop(conn->fd());
         break;
     }
+    return true;
   }
 
   void sweep() {
@@ -170,20 +172,30 @@ struct rpc_gateway::loop {
   }
 
   void run() {
+    using std::chrono::steady_clock;
     epoll_event events[64];
-    auto next_sweep = std::chrono::steady_clock::now() + sweep_interval;
+    auto next_sweep = steady_clock::now() + sweep_interval;
+    auto poll_for = std::chrono::microseconds(settings->config.poll_us);
+    auto poll_until = steady_clock::now();
     while (!stopping) {
-      auto wait = std::chrono::ceil<std::chrono::milliseconds>(
-        next_sweep - std::chrono::steady_clock::now());
-      int n = ::epoll_wait(epoll_fd, events, 64, static_cast<int>(std::max<long>(0, wait.count())));
+      auto now = steady_clock::now();
+      auto wait = std::chrono::ceil<std::chrono::milliseconds>(next_sweep - now);
+      bool polling = now < poll_until;
+      int n = ::epoll_wait(epoll_fd, events, 64,
+                           polling ? 0 : static_cast<int>(std::max<long>(0, wait.count())));
+      if (n == 0 && polling)
+        std::this_thread::yield(); // a worker on this CPU may be making the answer
+      bool read = false;
       for (int i = 0; i < n; ++i) {
         if (events[i].data.fd == wake_fd)
           continue; // stopping
         if (events[i].data.fd == listen_fd)
           accept_all();
         else
-          on_event(events[i]);
+          read = on_event(events[i]) || read;
       }
+      if (read && poll_for.count() > 0)
+        poll_until = steady_clock::now() + poll_for;
       if (std::chrono::steady_clock::now() >= next_sweep) {
         sweep();
         next_sweep = std::chrono::steady_clock::now() + sweep_interval;

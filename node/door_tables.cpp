@@ -90,6 +90,7 @@ caf::error read_gateway_table(const std::string& origin, const toml::table& t,
     {"max_in_flight", integer_in(out.max_in_flight, 1, 1000000, "requests")},
     {"idle_timeout_ms", integer_in(out.idle_timeout_ms, 1, max_ms, "ms")},
     {"call_timeout_ms", integer_in(out.call_timeout_ms, 1, max_ms, "ms")},
+    {"poll_us", integer_in(out.poll_us, 0, 1000000, "us")},
   };
   return read_keys(origin, "gateway", t, readers);
 }
