@@ -6,7 +6,8 @@
 #  - Redis EVALSHA of the same script (return 'ok:'..ARGV[1]) through the peers kit
 #    (../shared/peers/bench-redis.sh), same machine, same run.
 # Prints the figures and the ratios. Usage: bench/gateway_bench.sh [BUILD_DIR] [N] [REPS].
-# Env: PIN=1 runs the node on CPU 0 and the client on CPU 1. The node is stopped by its PID.
+# Env: NODE_SETTINGS / GATEWAY_SETTINGS: lines added to [node] / [gateway].
+# PIN=1 runs the node on CPU 0 and the client on CPU 1. The node is stopped by its PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -29,6 +30,7 @@ log_level = "warn"
 ${NODE_SETTINGS:-}
 [gateway]
 listen = "127.0.0.1:0"
+${GATEWAY_SETTINGS:-}
 [[plugins]]
 id = "ok"
 script = "$work/ok.lua"
