@@ -58,6 +58,19 @@ trap 'kill -INT $node 2>/dev/null || true' EXIT
 wait_for /tmp/troupe-demo-node.log serving
 for i in 1 2 3; do "$T" exec echo "{\"request\":$i}" --node "127.0.0.1:$port"; done
 
+say "Doors: msgpack-RPC for any language, MCP for agents, Prometheus metrics, a live view" "python3 (pynvim) -> 127.0.0.1:4720; troupe mcp; GET 127.0.0.1:4721/metrics"
+/usr/bin/python3 - <<'PY'
+from pynvim.msgpack_rpc import tcp_session
+s = tcp_session("127.0.0.1", 4720)
+print("execute echo ->", s.request("execute", "echo", {"from": "python"}))
+print("tools ->", [t["name"] for t in s.request("tools")])
+PY
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"demo","version":"1"}}}' \
+  '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"evaluate_rules","arguments":{"facts":{"customer":{"tier":"gold"}}}}}' \
+  | "$T" mcp -c "$CFG" | tail -1
+/usr/bin/python3 -c 'import urllib.request as u; print("".join(l for l in u.urlopen("http://127.0.0.1:4721/metrics").read().decode().splitlines(True) if l.startswith("troupe_plugin_calls_total")), end="")'
+echo "(the live view: http://127.0.0.1:4721/ while the node runs)"
+
 say "Supervision: a script crashes, is restarted, and keeps its state" "troupe events --node ... & troupe exec tally '{\"op\":\"leak\"}' --node ..."
 "$T" --log-level info events --node "127.0.0.1:$port" --count 2 --for 20 2> /tmp/troupe-demo-events.log &
 events=$!

@@ -1,6 +1,7 @@
 // Opens a Troupe node's live view (GET /) in Debian's chromium, headless, through playwright-core
 // and checks that it shows the node's plugins and that its numbers move while a load runs.
-// Usage: node live_view_check.mjs URL PLUGIN SCREENSHOT.png
+// Usage: node live_view_check.mjs URL PLUGIN SCREENSHOT.png [MEMBER]  (MEMBER: a cluster member
+// the page must list)
 // Prints one line per check; exits 1 on the first failure and after 40 s whatever happens.
 import { chromium } from 'playwright-core';
 
@@ -8,7 +9,7 @@ setTimeout(() => { console.log('FAIL: no end within 40 s'); process.exit(1); }, 
 function fail(what) { console.log('FAIL: ' + what); process.exit(1); }
 function check(cond, what) { if (!cond) fail(what); console.log('ok: ' + what); }
 
-const [url, plugin, screenshot] = process.argv.slice(2);
+const [url, plugin, screenshot, member] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
@@ -33,6 +34,10 @@ try {
   check(node.length > 0 && node !== '?', 'the node is named: ' + node);
   await page.waitForSelector('#events div', { timeout: 10000 });
   check(true, 'the event stream shows events');
+  if (member) {
+    await page.waitForSelector(`#members li[data-member="${member}"]`, { timeout: 10000 });
+    check(true, 'the cluster member ' + member + ' is listed');
+  }
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
   await browser.close();
   process.exit(0);

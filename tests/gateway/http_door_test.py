@@ -188,8 +188,21 @@ def test_the_door_refuses_what_it_must(troupe):
         node.stop()
 
 
+def test_a_cluster_nodes_members_show_in_status_and_metrics(troupe):
+    node = DoorNode(troupe, '[cluster]\nlisten = "127.0.0.1:0"\n\n' + DOORS, name="solo")
+    try:
+        status, _, body = http(node, "/api/status")
+        members = json.loads(body)["members"]
+        check(status == 200 and [(m["name"], m["state"]) for m in members] == [("solo", "self")],
+              "the members in /api/status: %r" % members)
+        fams = list(text_string_to_metric_families(http(node, "/metrics")[2]))
+        check(sample(fams, "troupe_cluster_members", state="self") == 1, "members in /metrics")
+    finally:
+        node.stop()
+
+
 def test_live_view_numbers_move_in_a_real_browser(troupe):
-    node = DoorNode(troupe, DOORS)
+    node = DoorNode(troupe, '[cluster]\nlisten = "127.0.0.1:0"\n\n' + DOORS, name="viewed")
     load = None
     try:
         host, port = node.doors["http"]
@@ -201,7 +214,7 @@ def test_live_view_numbers_move_in_a_real_browser(troupe):
         shot = os.environ.get("TROUPE_LIVE_VIEW_SCREENSHOT",
                               os.path.join(node.dir, "live-view.png"))
         run_node_script([os.path.join(CLIENTS, "live_view_check.mjs"),
-                         "http://%s:%d/" % (host, port), "up", shot])
+                         "http://%s:%d/" % (host, port), "up", shot, "viewed"])
     finally:
         if load:
             load.finish()
@@ -213,4 +226,5 @@ if __name__ == "__main__":
                test_metrics_count_events_by_kind_and_reloads,
                test_mcp_sdk_over_streamable_http, test_mcp_sdk_over_http_with_a_token,
                test_mcp_sdk_over_stdio, test_the_door_refuses_what_it_must,
+               test_a_cluster_nodes_members_show_in_status_and_metrics,
                test_live_view_numbers_move_in_a_real_browser], sys.argv)
