@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/plugin_directory.hpp"
+#include "gateway/door_secrets.hpp"
 #include "gateway/rpc_connection.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
@@ -245,12 +246,7 @@ void rpc_connection::auth(const rpc_frame& f) {
   auto token = f.params.size() == 1 ? string_param(f, 0, signature, "token")
                                     : caf::expected<std::string>{arity(f, 1, 1, signature)};
   const auto& expected = settings_->config.token;
-  // Compared in time independent of where the strings differ.
-  bool same = token && token->size() == expected.size();
-  unsigned char diff = 0;
-  for (std::size_t i = 0; same && i < expected.size(); ++i)
-    diff |= static_cast<unsigned char>((*token)[i] ^ expected[i]);
-  bool ok = expected.empty() || (same && diff == 0);
+  bool ok = expected.empty() || (token && same_secret(*token, expected));
   {
     std::lock_guard<std::mutex> guard{mtx_};
     authed_ = authed_ || ok;

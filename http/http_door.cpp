@@ -8,6 +8,7 @@
 
 #include "actors/client.hpp"
 #include "cluster/cluster_client.hpp"
+#include "gateway/door_secrets.hpp"
 #include "http/event_log.hpp"
 #include "http/live_view.hpp"
 #include "http/metrics.hpp"
@@ -19,16 +20,6 @@
 namespace troupe {
 
 namespace {
-
-/// Compares in time independent of where the strings differ.
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size())
-    return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
 
 /// True for http(s)://localhost, 127.0.0.1 or [::1], with or without a port.
 bool loopback_origin(const std::string& origin) {

@@ -4,6 +4,8 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
 #include <caf/io/middleman.hpp>
+
+#include "gateway/door_secrets.hpp"
 #include <spdlog/spdlog.h>
 
 #include "actors/plugin_directory.hpp"
@@ -98,11 +100,16 @@ caf::error node::start_http() {
   http_ = std::move(*door);
   spdlog::info("node '{}': HTTP on http://{}:{}/ (MCP at /mcp, metrics at /metrics){}",
                config_.name, h.host, http_->port(), h.token.empty() ? "" : " (token required)");
-  if (h.token.empty() && h.host != "127.0.0.1" && h.host != "localhost" && h.host != "::1")
-    spdlog::warn("node '{}': the HTTP door listens on {} WITHOUT a token: any process that "
-                 "reaches it can call every tool ([http] token)",
-                 config_.name, h.host);
+  warn_if_open("the HTTP door", h.host, h.token, "[http] token");
   return {};
+}
+
+void node::warn_if_open(const std::string& door, const std::string& host,
+                        const std::string& token, const char* key) const {
+  if (token.empty() && !loopback_host(host))
+    spdlog::warn("node '{}': {} listens on {} WITHOUT a token: any process that reaches it can "
+                 "call every plugin ({})",
+                 config_.name, door, host, key);
 }
 
 caf::error node::start_gateway() {
@@ -115,10 +122,7 @@ caf::error node::start_gateway() {
   gateway_ = std::move(*door);
   spdlog::info("node '{}': msgpack-RPC gateway on {}:{}{}", config_.name, g.host,
                gateway_->port(), g.token.empty() ? "" : " (token required)");
-  if (g.token.empty() && g.host != "127.0.0.1" && g.host != "localhost" && g.host != "::1")
-    spdlog::warn("node '{}': the gateway listens on {} WITHOUT a token: any process that "
-                 "reaches it can call every plugin ([gateway] token)",
-                 config_.name, g.host);
+  warn_if_open("the gateway", g.host, g.token, "[gateway] token");
   return {};
 }
 

@@ -110,6 +110,9 @@ private:
   caf::error start_gateway();
   /// Opens the [http] door.
   caf::error start_http();
+  /// Warns when a door listens beyond loopback without a token.
+  void warn_if_open(const std::string& door, const std::string& host, const std::string& token,
+                    const char* key) const;
 
   node_config config_;
   std::shared_ptr<const kind_registry> kinds_;

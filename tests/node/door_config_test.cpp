@@ -25,6 +25,7 @@ TEST(DoorConfig, WithoutTablesBothDoorsAreClosedWithTheDocumentedDefaults) {
   EXPECT_EQ(cfg->gateway.max_in_flight, 256u);
   EXPECT_EQ(cfg->gateway.idle_timeout_ms, 300000u);
   EXPECT_EQ(cfg->gateway.call_timeout_ms, 30000u);
+  EXPECT_EQ(cfg->gateway.poll_us, 50u);
   EXPECT_TRUE(cfg->gateway.token.empty());
   EXPECT_EQ(cfg->http.host, "127.0.0.1");
   EXPECT_FALSE(cfg->http.metrics_need_token);
@@ -39,6 +40,7 @@ max_frame_bytes = 65536
 max_in_flight = 16
 idle_timeout_ms = 5000
 call_timeout_ms = 250
+poll_us = 0
 )");
   ASSERT_TRUE(cfg) << describe(cfg.error());
   const auto& g = cfg->gateway;
@@ -50,6 +52,7 @@ call_timeout_ms = 250
   EXPECT_EQ(g.max_in_flight, 16u);
   EXPECT_EQ(g.idle_timeout_ms, 5000u);
   EXPECT_EQ(g.call_timeout_ms, 250u);
+  EXPECT_EQ(g.poll_us, 0u);
 }
 
 TEST(DoorConfig, EveryHttpKeyLandsInItsField) {
@@ -84,6 +87,7 @@ TEST(DoorConfig, BadValuesNameFileLineAndKey) {
     {"[gateway]\nmax_in_flight = 0\n", "gateway.max_in_flight"},
     {"[gateway]\nidle_timeout_ms = \"5s\"\n", "gateway.idle_timeout_ms"},
     {"[gateway]\ntoken = 5\n", "gateway.token"},
+    {"[gateway]\npoll_us = -1\n", "gateway.poll_us"},
     {"[gateway]\nport = 5\n", "unknown key 'gateway.port'"},
     {"[http]\nmetrics_need_token = 1\n", "http.metrics_need_token"},
     {"[http]\nallowed_origins = \"x\"\n", "http.allowed_origins"},
