@@ -125,8 +125,15 @@ caf::expected<std::vector<rpc_frame>> rpc_reader::feed(const char* data, std::si
       unp.buffer_consumed(n);
     }
     st_->since_frame += n;
+    auto too_large = [this] {
+      return bad("a frame of more than " + std::to_string(st_->limits.max_frame) + " bytes");
+    };
     msgpack::object_handle oh;
     while (unp.next(oh)) {
+      // The frame's bytes: those taken since the last frame but the ones after it. A frame that
+      // arrives whole in one feed is held to the limit as one that arrives in pieces.
+      if (st_->since_frame - unp.nonparsed_size() > st_->limits.max_frame)
+        return fail(too_large());
       auto frame = read_frame(oh.get(), st_->limits);
       if (!frame)
         return fail(std::move(frame.error()));
@@ -134,8 +141,7 @@ caf::expected<std::vector<rpc_frame>> rpc_reader::feed(const char* data, std::si
       st_->since_frame = unp.nonparsed_size();
     }
     if (st_->since_frame > st_->limits.max_frame)
-      return fail(bad("a frame of more than " + std::to_string(st_->limits.max_frame)
-                      + " bytes"));
+      return fail(too_large());
   } catch (const msgpack::depth_size_overflow&) {
     return fail(bad("nested deeper than " + std::to_string(st_->limits.max_depth)));
   } catch (const msgpack::size_overflow&) {

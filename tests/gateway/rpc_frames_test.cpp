@@ -120,5 +120,32 @@ TEST(RpcFrames, LimitsOnFrameSizeParamsAndDepthAreEnforced) {
   }
 }
 
+// Found by tests/fuzz/fuzz_rpc_frames: a frame over max_frame was refused when it arrived in
+// pieces but taken when it arrived in one read.
+TEST(RpcFrames, AFrameOverTheLimitIsRefusedWhetherItArrivesWholeOrInPieces) {
+  rpc_limits small;
+  small.max_frame = 24;
+  auto frame = text(encode_request(1, "m", {pack(std::string(20, 'x'))})); // 27 bytes
+  ASSERT_GT(frame.size(), small.max_frame);
+  for (std::size_t chunk : {std::size_t{1}, frame.size()}) {
+    rpc_reader reader{small};
+    bool failed = false;
+    for (std::size_t at = 0; at < frame.size() && !failed; at += chunk) {
+      auto got = reader.feed(frame.data() + at, std::min(chunk, frame.size() - at));
+      failed = !got;
+      if (failed)
+        EXPECT_NE(describe(got.error()).find("a frame of more than 24 bytes"), std::string::npos)
+          << describe(got.error());
+    }
+    EXPECT_TRUE(failed) << "chunk " << chunk;
+  }
+  rpc_reader reader{small}; // a frame of exactly the limit is still taken
+  auto fits = text(encode_request(1, "m", {pack(std::string(17, 'x'))}));
+  ASSERT_EQ(fits.size(), small.max_frame);
+  auto got = reader.feed(fits.data(), fits.size());
+  ASSERT_TRUE(got) << describe(got.error());
+  EXPECT_EQ(got->size(), 1u);
+}
+
 } // namespace
 } // namespace troupe::gateway
