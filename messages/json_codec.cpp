@@ -18,8 +18,12 @@ struct too_deep {};
 } // namespace
 
 caf::expected<payload> payload_from_json_text(const std::string& text) {
-  auto depth_guard = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-    if (static_cast<std::size_t>(depth) > max_payload_depth)
+  // `depth` counts the containers around the event: an array or object that opens at depth
+  // max_payload_depth would be one level more than a payload may have.
+  auto depth_guard = [](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    bool opens = event == nlohmann::json::parse_event_t::array_start
+                 || event == nlohmann::json::parse_event_t::object_start;
+    if (opens && static_cast<std::size_t>(depth) >= max_payload_depth)
       throw too_deep{};
     return true;
   };
