@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package Troupe needs to build, test and benchmark.
+# Installs every Debian 12 package Troupe needs to build, test, fuzz and benchmark.
 # Idempotent: packages already present are left as they are. Run as root.
 set -euo pipefail
 
@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libutfcpp-dev lua5.4
   libssl-dev openssl python3
+  clang libclang-rt-14-dev  # the fuzz harnesses: deploy/run-fuzz.sh, docs/fuzzing.md
 )
 
 missing=()
