@@ -13,6 +13,10 @@ void latency_stats::record(std::uint64_t nanos, bool failed) {
   ++measured_;
   ++calls_;
   total_nanos_ += nanos;
+  std::size_t bucket = 0;
+  while (bucket < latency_bounds_us.size() && static_cast<double>(nanos) > latency_bounds_us[bucket] * 1000.0)
+    ++bucket;
+  ++buckets_[bucket];
   if (failed)
     ++failures_;
 }

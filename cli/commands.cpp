@@ -15,7 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/runtime.hpp"
-#include "cli/json_output.hpp"
+#include "messages/result_json.hpp"
 #include "cli/session.hpp"
 #include "cluster/transport.hpp"
 #include "messages/errors.hpp"
@@ -24,10 +24,6 @@
 namespace troupe::cli {
 
 namespace {
-
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_usage = 2;
 
 /// Prints an error as {"error": {...}} on stdout and as a log line on stderr.
 int report(const caf::error& err, int code) {
@@ -68,32 +64,6 @@ caf::expected<node_config> script_config(const target& where) {
   return cfg;
 }
 
-caf::expected<std::unique_ptr<session>> open(const target& where) {
-  if (!where.script.empty()) {
-    auto cfg = script_config(where);
-    if (!cfg)
-      return std::move(cfg.error());
-    return session::local(*cfg);
-  }
-  if (where.config_path.empty() == where.node.empty())
-    return make_error(errc::bad_input, "", "name exactly one of --config FILE or --node HOST:PORT");
-  if (!where.node.empty()) {
-    auto address = parse_host_port(where.node);
-    if (!address)
-      return std::move(address.error());
-    cluster_config tls;
-    tls.ca = where.ca;
-    tls.cert = where.cert;
-    tls.key = where.key;
-    if (int given = !tls.ca.empty() + !tls.cert.empty() + !tls.key.empty(); given % 3 != 0)
-      return make_error(errc::bad_input, "", "TLS needs all three of --ca, --cert and --key");
-    return session::remote(address->first, address->second, tls);
-  }
-  auto cfg = load_node_config(where.config_path, *plugin_kinds());
-  if (!cfg)
-    return std::move(cfg.error());
-  return session::local(*cfg);
-}
 
 /// One execute; the JSON line for it.
 nlohmann::json execute_line(client& api, const std::string& plugin, const std::string& text) {
@@ -147,6 +117,33 @@ int print_answer(const caf::expected<payload>& out, const std::string& plugin) {
 
 } // namespace
 
+caf::expected<std::unique_ptr<session>> open(const target& where) {
+  if (!where.script.empty()) {
+    auto cfg = script_config(where);
+    if (!cfg)
+      return std::move(cfg.error());
+    return session::local(*cfg);
+  }
+  if (where.config_path.empty() == where.node.empty())
+    return make_error(errc::bad_input, "", "name exactly one of --config FILE or --node HOST:PORT");
+  if (!where.node.empty()) {
+    auto address = parse_host_port(where.node);
+    if (!address)
+      return std::move(address.error());
+    cluster_config tls;
+    tls.ca = where.ca;
+    tls.cert = where.cert;
+    tls.key = where.key;
+    if (int given = !tls.ca.empty() + !tls.cert.empty() + !tls.key.empty(); given % 3 != 0)
+      return make_error(errc::bad_input, "", "TLS needs all three of --ca, --cert and --key");
+    return session::remote(address->first, address->second, tls);
+  }
+  auto cfg = load_node_config(where.config_path, *plugin_kinds());
+  if (!cfg)
+    return std::move(cfg.error());
+  return session::local(*cfg);
+}
+
 int run_node(const run_options& opts) {
   auto cfg = load_node_config(opts.config_path, *plugin_kinds());
   if (!cfg)
@@ -173,7 +170,13 @@ int run_node(const run_options& opts) {
                  cfg->name, cfg->plugins.size());
   if (!opts.ready_file.empty()) {
     auto tmp = opts.ready_file + ".tmp";
-    std::ofstream(tmp) << cfg->cluster.host << ":" << (*n)->port() << "\n";
+    std::ofstream ready(tmp);
+    ready << cfg->cluster.host << ":" << (*n)->port() << "\n";
+    if ((*n)->gateway_port() != 0)
+      ready << "gateway " << cfg->gateway.host << ":" << (*n)->gateway_port() << "\n";
+    if ((*n)->http_port() != 0)
+      ready << "http " << cfg->http.host << ":" << (*n)->http_port() << "\n";
+    ready.close();
     std::filesystem::rename(tmp, opts.ready_file); // readers never see half a line
   }
   int sig = 0;

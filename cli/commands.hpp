@@ -2,11 +2,20 @@
 // The `troupe` subcommands. Each returns the process exit code: 0 success, 1 a plugin or node
 // answered with an error, 2 bad usage or configuration.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <caf/expected.hpp>
+
 namespace troupe::cli {
+
+class session;
+
+constexpr int exit_ok = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_usage = 2;
 
 /// Where a command's plugins live: a config file started in-process, or a running node.
 struct target {
@@ -18,6 +27,14 @@ struct target {
   std::vector<std::string> limits; ///< --limit NAME=VALUE for the script's sandbox.
   bool watch = false;              ///< --watch: reload the script when its file changes.
 };
+
+/// The session `where` names: --script or --config started in this process, or --node reached
+/// over the network (TLS with --ca/--cert/--key). bad_input unless exactly one is given.
+caf::expected<std::unique_ptr<session>> open(const target& where);
+
+/// `troupe mcp --config FILE | --node HOST:PORT`: serves every tool of the node to an agent
+/// over MCP's stdio transport until stdin ends; only the protocol goes to stdout.
+int serve_mcp(const target& where);
 
 /// Options of `troupe run`.
 struct run_options {

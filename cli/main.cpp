@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--port,-p", run.port,
                       "Port to listen on (the port of [cluster] listen); 0: any free port");
   run_cmd->add_option("--ready-file", run.ready_file,
-                      "Once serving, write the bound HOST:PORT into this file");
+                      "Once serving, write the bound HOST:PORT into this file (then \"gateway HOST:PORT\" and \"http HOST:PORT\" lines for the doors it opened)");
 
   troupe::cli::target where;
   std::string plugin;
@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
   call_tool_cmd->add_option("name", tool_name, "Tool name, or PLUGIN/TOOL")->required();
   call_tool_cmd->add_option("json", tool_args, "Arguments object as JSON (default: {})");
   add_target_options(call_tool_cmd, where);
+
+  auto* mcp_cmd = app.add_subcommand(
+    "mcp", "Serve every tool of a node to an AI agent over MCP (stdio; logs go to stderr)");
+  add_target_options(mcp_cmd, where);
 
   std::vector<std::string> scripts;
   auto* validate_cmd = app.add_subcommand(
@@ -162,6 +166,8 @@ int main(int argc, char** argv) {
     return troupe::cli::list_tools(where);
   if (call_tool_cmd->parsed())
     return troupe::cli::call_tool(where, tool_name, tool_args);
+  if (mcp_cmd->parsed())
+    return troupe::cli::serve_mcp(where);
   if (validate_cmd->parsed())
     return troupe::cli::validate_scripts(scripts);
   if (list_cmd->parsed())

@@ -15,12 +15,12 @@ add_library(troupe::troupe ALIAS troupe_all)
 
 set(troupe_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/troupe)
 install(TARGETS troupe_messages troupe_plugins troupe_lua troupe_kinds troupe_supervision
-                troupe_actors troupe_cluster troupe_node troupe_all
+                troupe_actors troupe_cluster troupe_gateway troupe_mcp troupe_http troupe_node troupe_all
         EXPORT troupeTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe)
-install(DIRECTORY messages plugins actors cluster node
+install(DIRECTORY messages plugins actors cluster gateway mcp http node
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe
         FILES_MATCHING PATTERN "*.hpp"
         PATTERN "examples" EXCLUDE)

@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libutfcpp-dev lua5.4
   libssl-dev openssl python3
+  libcpp-httplib-dev prometheus-cpp-dev
+  python3-pynvim python3-prometheus-client chromium
   clang libclang-rt-14-dev  # the fuzz harnesses: deploy/run-fuzz.sh, docs/fuzzing.md
 )
 

@@ -145,7 +145,8 @@ caf::expected<std::vector<rpc_frame>> rpc_reader::feed(const char* data, std::si
   } catch (const msgpack::depth_size_overflow&) {
     return fail(bad("nested deeper than " + std::to_string(st_->limits.max_depth)));
   } catch (const msgpack::size_overflow&) {
-    return fail(bad("a string, array or map larger than a frame may be"));
+    return fail(bad("a string, array or map larger than a frame may be ("
+                    + std::to_string(st_->limits.max_frame) + " bytes)"));
   } catch (const std::exception& e) {
     return fail(bad(std::string("not msgpack (") + e.what() + ")"));
   }

@@ -105,5 +105,7 @@ using directory_atom = caf::atom_constant<caf::atom("t_dir")>;
 using done_atom = caf::atom_constant<caf::atom("t_done")>;
 /// Member: this node's own view only, not the cluster's (list/tools without fan-out).
 using local_atom = caf::atom_constant<caf::atom("t_local")>;
+/// Gateway acceptor: open the listening port (open_atom) -> the port bound.
+using open_atom = caf::atom_constant<caf::atom("t_open")>;
 
 } // namespace troupe

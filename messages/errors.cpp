@@ -22,6 +22,7 @@ std::string to_string(errc x) {
     case errc::limit_exceeded: return "limit_exceeded";
     case errc::fatal: return "fatal";
     case errc::crashed: return "crashed";
+    case errc::unauthorized: return "unauthorized";
   }
   return "unknown_error";
 }

@@ -31,6 +31,7 @@ enum class errc : std::uint8_t {
   fatal,              ///< Returned by plugin code that cannot go on: its host crashes it (the
                       ///< supervisor restarts it). A thrown exception counts as fatal too.
   crashed,            ///< The plugin crashed while the request was in flight or queued for it.
+  unauthorized,       ///< A door's caller gave no token or a wrong one (gateway, HTTP).
 };
 
 /// `err` naming the node it came from too: Troupe's errors keep their code and plugin (or

@@ -137,12 +137,19 @@ struct plugin_stats {
   std::map<std::string, std::int64_t> counters; ///< The plugin's own counters.
   std::uint64_t restarts = 0; ///< Times its supervisor restarted it (filled in by the manager).
   std::uint64_t reloads = 0;  ///< Times its code was reloaded (filled in by the manager).
+  std::uint64_t in_flight = 0; ///< Calls it started and has not answered (waiting on others).
+  std::uint64_t held = 0;      ///< Calls waiting for it to come back (restart, reload).
+  /// Measured calls per latency bucket (actors/latency_stats.hpp's latency_bounds_us, then
+  /// the calls past the last bound), and the sum of their latencies.
+  std::vector<std::uint64_t> latency_buckets;
+  double latency_sum_us = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_stats& x) {
   return f(caf::meta::type_name("troupe::plugin_stats"), x.id, x.calls, x.failures, x.mean_us,
-           x.p50_us, x.p99_us, x.state, x.counters, x.restarts, x.reloads);
+           x.p50_us, x.p99_us, x.state, x.counters, x.restarts, x.reloads, x.in_flight, x.held,
+           x.latency_buckets, x.latency_sum_us);
 }
 
 /// One row of the manager's list: a registered plugin, its metadata and its state.

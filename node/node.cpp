@@ -79,7 +79,46 @@ caf::error node::assemble(node_options opts) {
     if (auto err = runtime_->watch(config_.watch))
       return err;
   if (listens)
-    return start_cluster();
+    if (auto err = start_cluster())
+      return err;
+  if (opts.publish && config_.gateway.listen)
+    if (auto err = start_gateway())
+      return err;
+  if (opts.publish && config_.http.listen)
+    return start_http();
+  return {};
+}
+
+caf::error node::start_http() {
+  const auto& h = config_.http;
+  http_context ctx{system_.get(), runtime_->manager(), member_, config_.name, TROUPE_VERSION};
+  auto door = http_door::start(h, std::move(ctx));
+  if (!door)
+    return std::move(door.error());
+  http_ = std::move(*door);
+  spdlog::info("node '{}': HTTP on http://{}:{}/ (MCP at /mcp, metrics at /metrics){}",
+               config_.name, h.host, http_->port(), h.token.empty() ? "" : " (token required)");
+  if (h.token.empty() && h.host != "127.0.0.1" && h.host != "localhost" && h.host != "::1")
+    spdlog::warn("node '{}': the HTTP door listens on {} WITHOUT a token: any process that "
+                 "reaches it can call every tool ([http] token)",
+                 config_.name, h.host);
+  return {};
+}
+
+caf::error node::start_gateway() {
+  const auto& g = config_.gateway;
+  auto door = rpc_gateway::start(*system_, g,
+                                 gateway_context{runtime_->manager(), runtime_->directory(),
+                                                 config_.name});
+  if (!door)
+    return std::move(door.error());
+  gateway_ = std::move(*door);
+  spdlog::info("node '{}': msgpack-RPC gateway on {}:{}{}", config_.name, g.host,
+               gateway_->port(), g.token.empty() ? "" : " (token required)");
+  if (g.token.empty() && g.host != "127.0.0.1" && g.host != "localhost" && g.host != "::1")
+    spdlog::warn("node '{}': the gateway listens on {} WITHOUT a token: any process that "
+                 "reaches it can call every plugin ([gateway] token)",
+                 config_.name, g.host);
   return {};
 }
 
@@ -120,6 +159,8 @@ caf::error node::start_cluster() {
 }
 
 node::~node() {
+  http_.reset(); // first: no new calls from outside
+  gateway_.reset();
   if (member_) // first: peers stop sending calls here
     caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);
   deployer_.reset(); // a deploy under way finishes first

@@ -10,7 +10,7 @@
 //   auto out = (*n)->runtime().execute("rules", payload);
 //
 // This is the layer transports attach to: the cluster is started and owned here; the message
-// gateways (msgpack-RPC, MCP) will be too.
+// doors (the msgpack-RPC gateway, HTTP) too.
 
 #include <cstdint>
 #include <memory>
@@ -22,6 +22,8 @@
 #include <caf/fwd.hpp>
 
 #include "cluster/script_deployer.hpp"
+#include "gateway/rpc_gateway.hpp"
+#include "http/http_door.hpp"
 #include "messages/cluster_protocol.hpp"
 #include "messages/manager_protocol.hpp"
 #include "node/node_config.hpp"
@@ -84,6 +86,12 @@ public:
   /// The port the manager is published on; 0 if it is not published.
   std::uint16_t port() const { return port_; }
 
+  /// The port of the msgpack-RPC gateway ([gateway] listen); 0 if it has none.
+  std::uint16_t gateway_port() const { return gateway_ ? gateway_->port() : 0; }
+
+  /// The port of the HTTP door ([http] listen: /mcp, /metrics, the live view); 0 if it has none.
+  std::uint16_t http_port() const { return http_ ? http_->port() : 0; }
+
   /// This node's cluster member; null if the node does not listen.
   node_actor member() const { return member_; }
 
@@ -98,6 +106,10 @@ private:
   /// Publishes the manager (TLS when configured) and starts the router, the deployer (and the
   /// scripts deployed before) and the member, which joins the seeds.
   caf::error start_cluster();
+  /// Opens the [gateway] door.
+  caf::error start_gateway();
+  /// Opens the [http] door.
+  caf::error start_http();
 
   node_config config_;
   std::shared_ptr<const kind_registry> kinds_;
@@ -108,6 +120,8 @@ private:
   router_actor router_;
   std::unique_ptr<script_deployer> deployer_;
   node_actor member_;
+  std::unique_ptr<rpc_gateway> gateway_;
+  std::unique_ptr<http_door> http_;
 };
 
 } // namespace troupe

@@ -11,6 +11,7 @@
 
 #include "messages/errors.hpp"
 #include "node/cluster_table.hpp"
+#include "node/door_tables.hpp"
 #include "node/config_toml.hpp"
 #include "node/plugin_entry.hpp"
 
@@ -307,6 +308,13 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
                    "node.port, not both");
       if (auto err = read_cluster_table(origin, config_dir, *value.as_table(), cfg.cluster))
         return err;
+    } else if (k == "gateway" || k == "http") {
+      if (!value.is_table())
+        return bad(origin, value, "'" + k + "' must be a table");
+      auto err = k == "gateway" ? read_gateway_table(origin, *value.as_table(), cfg.gateway)
+                                : read_http_table(origin, *value.as_table(), cfg.http);
+      if (err)
+        return err;
     } else if (k == "groups") {
       const auto* arr = value.as_array();
       if (arr == nullptr)
@@ -322,7 +330,7 @@ caf::expected<node_config> parse_node_config(const std::string& text, const std:
     } else {
       return bad(origin, value,
                  "unknown top-level key '" + k
-                   + "' (expected [node], [cluster], [[plugins]], [[groups]] or [watch])");
+                   + "' (expected [node], [cluster], [gateway], [http], [[plugins]], [[groups]] or [watch])");
     }
   }
   cfg.data_dir = cfg.data_dir.empty()

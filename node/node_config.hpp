@@ -10,6 +10,7 @@
 
 #include "actors/supervision/supervision_spec.hpp"
 #include "cluster/cluster_config.hpp"
+#include "gateway/gateway_config.hpp"
 #include "actors/watch/reload_watcher.hpp"
 #include "messages/plugin_types.hpp"
 #include "plugins/api/kind_registry.hpp"
@@ -25,6 +26,10 @@ struct node_config {
   /// The [cluster] table: where the node listens (node.host/node.port are aliases of
   /// cluster.listen), its seeds, heartbeats and TLS files. Not listening (default): no cluster.
   cluster_config cluster;
+  /// The [gateway] table: the msgpack-RPC door (docs/gateway.md). No listen (default): closed.
+  gateway_config gateway;
+  /// The [http] table: MCP at /mcp, /metrics and the live view at /. No listen (default): closed.
+  http_config http;
   /// Where the node keeps what it is sent (deployed scripts). Default:
   /// CONFIG_DIR/troupe-data/NAME.
   std::string data_dir;

@@ -211,6 +211,10 @@ plugin_stats plugin_host::on_stats() {
   s.state = state_when_away();
   if (instance_)
     s.counters = instance_->counters();
+  s.in_flight = waiting_.size();
+  s.held = held_.size();
+  s.latency_buckets.assign(stats_.buckets().begin(), stats_.buckets().end());
+  s.latency_sum_us = stats_.sum_us();
   return s;
 }
 

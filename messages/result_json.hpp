@@ -1,5 +1,6 @@
 #pragma once
-// JSON renderings of Troupe's values for the command line's output.
+// JSON renderings of Troupe's result types, shared by the command line, the gateways and the
+// HTTP views (one shape everywhere a program reads them).
 
 #include <nlohmann/json.hpp>
 
@@ -10,13 +11,14 @@
 #include "messages/cluster_types.hpp"
 #include "messages/plugin_types.hpp"
 
-namespace troupe::cli {
+namespace troupe {
 
 /// {"id", "name", "version", "description", "type", "capabilities", "priority", "dependencies"}
 nlohmann::json to_json(const plugin_metadata& x);
 /// The metadata fields plus "state" (and "node" in a cluster's list).
 nlohmann::json to_json(const plugin_info& x);
-/// {"id", "calls", "failures", "mean_us", "p50_us", "p99_us", "state", "counters"}
+/// {"id", "calls", "failures", "mean_us", "p50_us", "p99_us", "state", "counters", "restarts",
+/// "reloads", "in_flight", "held"}
 nlohmann::json to_json(const plugin_stats& x);
 /// {"id", "healthy", "state", "detail"}
 nlohmann::json to_json(const plugin_health& x);
@@ -31,4 +33,4 @@ nlohmann::json error_json(const caf::error& err);
 /// {"time_ms", "kind", "plugin", "group", "detail", "attempt", "delay_ms"}.
 nlohmann::json to_json(const runtime_event& x);
 
-} // namespace troupe::cli
+} // namespace troupe

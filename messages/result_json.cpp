@@ -1,8 +1,8 @@
-#include "cli/json_output.hpp"
+#include "messages/result_json.hpp"
 
 #include "messages/errors.hpp"
 
-namespace troupe::cli {
+namespace troupe {
 
 nlohmann::json to_json(const plugin_metadata& x) {
   return {{"id", x.id},
@@ -27,7 +27,7 @@ nlohmann::json to_json(const plugin_stats& x) {
   return {{"id", x.id},           {"calls", x.calls},   {"failures", x.failures},
           {"mean_us", x.mean_us}, {"p50_us", x.p50_us}, {"p99_us", x.p99_us},
           {"state", to_string(x.state)}, {"counters", x.counters}, {"restarts", x.restarts},
-          {"reloads", x.reloads}};
+          {"reloads", x.reloads}, {"in_flight", x.in_flight}, {"held", x.held}};
 }
 
 nlohmann::json to_json(const runtime_event& x) {
@@ -66,4 +66,4 @@ nlohmann::json error_json(const caf::error& err) {
   return result;
 }
 
-} // namespace troupe::cli
+} // namespace troupe
