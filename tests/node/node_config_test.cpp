@@ -108,6 +108,8 @@ TEST(NodeConfigIntegers, AFloatWhereAnIntegerBelongsIsRefusedWithoutConversion) 
     {"[cluster]\nheartbeat_ms = 4e40\n", "'cluster.heartbeat_ms' must be an integer from 1"},
     {"[[plugins]]\nid = \"p\"\nreplicas = 2e20\n", "'replicas' must be an integer from 1 to 256"},
     {"node.port=80.0\n", "'node.port' must be an integer from 0 to 65535"},
+    {"[gateway]\nmax_frame_bytes = 1e300\n", "'gateway.max_frame_bytes' must be an integer from 64"},
+    {"[http]\ncall_timeout_ms = -9e18\n", "'http.call_timeout_ms' must be an integer from 1"},
   };
   for (const auto& c : cases) {
     auto cfg = parse_node_config(c.text, "f.toml", standard_kinds());
