@@ -236,6 +236,21 @@ TEST(JsonCodec, TextNestedDeeperThanAPayloadMayIsBadInput) {
   }
 }
 
+// Found by tests/fuzz/fuzz_msgpack_json: a key's JSON text holds the texts of the keys nested in
+// it, escaped again at each level, so it doubled per level (21 levels: a 6 MB key from 44 bytes).
+TEST(JsonCodec, KeysNestedInKeysRenderCutAfter1024Bytes) {
+  std::string bytes("\x81\xa1\"\x01", 4); // {"\"": 1}
+  for (int i = 0; i < 20; ++i)
+    bytes = "\x81" + bytes + "\x01"; // {that: 1}
+  auto back = payload_to_json(payload{std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
+  ASSERT_TRUE(back) << describe(back.error());
+  ASSERT_EQ(back->size(), 1u);
+  const auto& key = back->begin().key();
+  EXPECT_LE(key.size(), 1024u + 3u);
+  EXPECT_EQ(key.substr(key.size() - 3), "...");
+  EXPECT_EQ(key.substr(0, 3), "{\"{");
+}
+
 TEST(JsonCodec, MalformedPayloadIsBadInputNamingThePlugin) {
   auto back = payload_to_json(payload{{0x92, 0x01}}, "cli");
   ASSERT_FALSE(back);
