@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package Troupe needs to build, test and benchmark.
+# Installs every Debian 12 package Troupe needs to build, test, fuzz and benchmark.
 # Idempotent: packages already present are left as they are. Run as root.
 set -euo pipefail
 
@@ -12,6 +12,7 @@ packages=(
   libssl-dev openssl python3
   libcpp-httplib-dev prometheus-cpp-dev
   python3-pynvim python3-prometheus-client chromium
+  clang libclang-rt-14-dev  # the fuzz harnesses: deploy/run-fuzz.sh, docs/fuzzing.md
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include "gateway/rpc_frames.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include <msgpack.hpp>
@@ -9,20 +11,89 @@
 
 namespace troupe::gateway {
 
+namespace {
+
+/// What a frame may hold, checked while its bytes are walked; builds nothing. Throws msgpack-c's
+/// exceptions, as its unpacker would.
+struct frame_checker : msgpack::null_visitor {
+  const rpc_limits* limits = nullptr;
+  std::size_t depth = 0;
+
+  bool visit_str(const char*, std::uint32_t size) { return fits(size); }
+  bool visit_bin(const char*, std::uint32_t size) { return fits(size); }
+  bool visit_ext(const char*, std::uint32_t size) { return fits(size); }
+  bool start_array(std::uint32_t items) { return fits(items) && enter(); }
+  bool start_map(std::uint32_t pairs) { return fits(pairs) && enter(); }
+  bool end_array() { return leave(); }
+  bool end_map() { return leave(); }
+  void parse_error(std::size_t, std::size_t) { throw msgpack::parse_error("parse error"); }
+  void insufficient_bytes(std::size_t, std::size_t) {
+    throw msgpack::insufficient_bytes("insufficient bytes");
+  }
+  void init() { depth = 0; }
+
+private:
+  bool fits(std::size_t size) const {
+    if (size > limits->max_frame)
+      throw msgpack::size_overflow("larger than a frame");
+    return true;
+  }
+  bool enter() {
+    if (++depth > limits->max_depth)
+      throw msgpack::depth_size_overflow("depth size overflow");
+    return true;
+  }
+  bool leave() {
+    --depth;
+    return true;
+  }
+};
+
+/// Finds where each frame ends in the stream (msgpack-c's streaming parser with frame_checker).
+/// A frame is decoded only once all its bytes are there: msgpack-c's unpacker reserves room for
+/// every element a header announces as soon as it reads the header (48 bytes a map pair), so 5
+/// bytes announcing 16 million pairs reserved 1 GiB, and a frame of nested such headers hundreds
+/// of GiB of address space, before any element arrived (found by fuzz_rpc_frames).
+class frame_scanner : public msgpack::parser<frame_scanner, frame_scanner> {
+public:
+  explicit frame_scanner(const rpc_limits& limits) : parser(*this) { checker_.limits = &limits; }
+  frame_checker& visitor() { return checker_; }
+  // Nothing points into the parser's buffer, so it never hands one to the hook.
+  bool referenced() const { return false; }
+  void set_referenced(bool) {}
+  void operator()(char*) {}
+
+private:
+  frame_checker checker_;
+};
+
+bool always_reference(msgpack::type::object_type, std::size_t, void*) {
+  return true;
+}
+
+/// The complete frame data[0..size) as msgpack-c's object tree in `zone` (strings point into
+/// data). Every count is bounded by the frame's own size, so nothing is reserved beyond it.
+msgpack::object decode(msgpack::zone& zone, const char* data, std::size_t size,
+                       std::size_t max_depth) {
+  auto n = static_cast<std::uint32_t>(std::min<std::size_t>(size, UINT32_MAX));
+  std::size_t offset = 0;
+  bool referenced = false;
+  return msgpack::unpack(zone, data, size, offset, referenced, always_reference, nullptr,
+                         msgpack::unpack_limit(n, n / 2, n, n, n, max_depth));
+}
+
+} // namespace
+
 struct rpc_reader::state {
   rpc_limits limits;
-  msgpack::unpacker unpacker;
+  frame_scanner scanner{limits};
+  /// The bytes taken since the last complete frame: the scanner walks them as they come but
+  /// keeps only what it has not walked yet, so the frame being read is kept here.
+  std::string pending;
+  msgpack::zone zone; ///< A decoded frame's tree, cleared after each frame.
   caf::error failed; ///< Set once: the stream cannot go on.
-  /// Bytes taken since the last complete frame (the parser consumes a frame's bytes as they
-  /// come, so its own count of unparsed bytes does not bound a frame that never ends).
-  std::size_t since_frame = 0;
 
-  explicit state(rpc_limits l)
-    : limits(l),
-      unpacker(nullptr, nullptr, MSGPACK_UNPACKER_INIT_BUFFER_SIZE,
-               msgpack::unpack_limit(l.max_frame, l.max_frame, l.max_frame, l.max_frame,
-                                     l.max_frame, l.max_depth)) {
-  }
+  explicit state(rpc_limits l) : limits(l) {}
 };
 
 namespace {
@@ -106,7 +177,7 @@ rpc_reader::rpc_reader(rpc_limits limits) : st_(std::make_unique<state>(limits))
 rpc_reader::~rpc_reader() = default;
 
 std::size_t rpc_reader::buffered() const {
-  return st_->since_frame;
+  return st_->pending.size();
 }
 
 caf::expected<std::vector<rpc_frame>> rpc_reader::feed(const char* data, std::size_t n) {
@@ -118,24 +189,37 @@ caf::expected<std::vector<rpc_frame>> rpc_reader::feed(const char* data, std::si
     return err;
   };
   try {
-    auto& unp = st_->unpacker;
+    auto& scanner = st_->scanner;
+    auto& pending = st_->pending;
     if (n > 0) {
-      unp.reserve_buffer(n);
-      std::memcpy(unp.buffer(), data, n);
-      unp.buffer_consumed(n);
+      scanner.reserve_buffer(n);
+      std::memcpy(scanner.buffer(), data, n);
+      scanner.buffer_consumed(n);
+      pending.append(data, n);
     }
-    st_->since_frame += n;
-    msgpack::object_handle oh;
-    while (unp.next(oh)) {
-      auto frame = read_frame(oh.get(), st_->limits);
+    auto too_large = [this] {
+      return bad("a frame of more than " + std::to_string(st_->limits.max_frame) + " bytes");
+    };
+    std::size_t start = 0; // of the next frame in pending
+    while (scanner.next()) {
+      scanner.reset();
+      // The frame's bytes: those from its start but the ones the scanner has not walked. A frame
+      // that arrives whole in one feed is held to the limit as one that arrives in pieces.
+      auto size = pending.size() - start - scanner.nonparsed_size();
+      if (size > st_->limits.max_frame)
+        return fail(too_large());
+      zone_clearer clear{st_->zone};
+      auto frame = read_frame(decode(st_->zone, pending.data() + start, size,
+                                     st_->limits.max_depth),
+                              st_->limits);
       if (!frame)
         return fail(std::move(frame.error()));
       out.push_back(std::move(*frame));
-      st_->since_frame = unp.nonparsed_size();
+      start += size;
     }
-    if (st_->since_frame > st_->limits.max_frame)
-      return fail(bad("a frame of more than " + std::to_string(st_->limits.max_frame)
-                      + " bytes"));
+    pending.erase(0, start);
+    if (pending.size() > st_->limits.max_frame)
+      return fail(too_large());
   } catch (const msgpack::depth_size_overflow&) {
     return fail(bad("nested deeper than " + std::to_string(st_->limits.max_depth)));
   } catch (const msgpack::size_overflow&) {

@@ -18,8 +18,12 @@ struct too_deep {};
 } // namespace
 
 caf::expected<payload> payload_from_json_text(const std::string& text) {
-  auto depth_guard = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-    if (static_cast<std::size_t>(depth) > max_payload_depth)
+  // `depth` counts the containers around the event: an array or object that opens at depth
+  // max_payload_depth would be one level more than a payload may have.
+  auto depth_guard = [](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    bool opens = event == nlohmann::json::parse_event_t::array_start
+                 || event == nlohmann::json::parse_event_t::object_start;
+    if (opens && static_cast<std::size_t>(depth) >= max_payload_depth)
       throw too_deep{};
     return true;
   };
@@ -38,6 +42,26 @@ namespace {
 nlohmann::json bytes_json(const char* data, std::size_t size) {
   auto* first = reinterpret_cast<const std::uint8_t*>(data);
   return nlohmann::json::binary(std::vector<std::uint8_t>(first, first + size));
+}
+
+nlohmann::json to_json(const msgpack::object& o);
+
+/// The longest JSON text a map key that is not a UTF-8 string becomes. A key's text holds the
+/// text of the keys nested in it, escaped again at each level, so it doubles per level: without
+/// a cap, 90 bytes of maps nested as keys took seconds and hundreds of MB (found by
+/// fuzz_msgpack_json).
+constexpr std::size_t max_key_text = 1024;
+
+/// The JSON text of `key`, cut at a character boundary and ended with "..." past max_key_text.
+std::string key_text(const msgpack::object& key) {
+  auto text = render_json(to_json(key));
+  if (text.size() <= max_key_text)
+    return text;
+  auto cut = max_key_text;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) // a continuation byte
+    --cut;
+  text.resize(cut);
+  return text + "...";
 }
 
 // msgpack allows any key type; JSON only strings. Walks msgpack-c's object tree so that integer
@@ -68,7 +92,7 @@ nlohmann::json to_json(const msgpack::object& o) {
         auto key = kv.key.type == msgpack::type::STR
                        && is_valid_utf8(kv.key.via.str.ptr, kv.key.via.str.size)
                      ? std::string(kv.key.via.str.ptr, kv.key.via.str.size)
-                     : render_json(to_json(kv.key));
+                     : key_text(kv.key);
         result[key] = to_json(kv.val);
       }
       return result;

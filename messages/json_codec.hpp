@@ -4,7 +4,8 @@
 // integers, floats stay floats, msgpack binary becomes a JSON object {"bytes": [...], "subtype": null}.
 // Bytes that are not UTF-8 never abort and are never lost: a msgpack `str` that is not well-formed
 // UTF-8 (docs/architecture.md, "Text and bytes") is rendered like binary, {"bytes": [...]}; a map
-// key of that kind (or any key that is not a string) becomes the JSON text of that rendering.
+// key of that kind (or any key that is not a string) becomes the JSON text of that rendering,
+// cut after 1024 bytes (ending in "...") when longer.
 
 #include <string>
 
@@ -23,8 +24,8 @@ payload payload_from_json(const nlohmann::json& value);
 caf::expected<payload> payload_from_json_text(const std::string& text);
 
 /// Decodes a msgpack payload into JSON. Map keys that are not UTF-8 strings are rendered as their
-/// JSON text, strings that are not UTF-8 as binary; anything malformed is a bad_input error naming
-/// `plugin`. Never throws.
+/// JSON text (its first 1024 bytes and "..." when longer), strings that are not UTF-8 as binary;
+/// anything malformed is a bad_input error naming `plugin`. Never throws.
 caf::expected<nlohmann::json> payload_to_json(const payload& in, const std::string& plugin = {});
 
 /// `value` as JSON text (compact, or indented by `indent` spaces), for every place that prints or

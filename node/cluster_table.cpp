@@ -14,8 +14,8 @@ namespace {
 
 caf::error read_duration(const std::string& origin, const std::string& k, const toml::node& value,
                          std::uint32_t& out) {
-  auto n = value.value<std::int64_t>();
-  if (!value.is_integer() || *n < 1 || *n > 3600000)
+  auto n = integer_value(value);
+  if (!n || *n < 1 || *n > 3600000)
     return bad(origin, value, "'cluster." + k + "' must be an integer from 1 to 3600000 (ms)");
   out = static_cast<std::uint32_t>(*n);
   return {};

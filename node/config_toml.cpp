@@ -16,11 +16,17 @@ caf::error bad(const std::string& origin, const toml::node& node, const std::str
   return make_error(errc::config_error, "", where(origin, node) + ": " + what);
 }
 
+std::optional<std::int64_t> integer_value(const toml::node& node) {
+  if (const auto* integer = node.as_integer())
+    return integer->get();
+  return std::nullopt;
+}
+
 std::optional<std::string> scalar_text(const toml::node& node) {
   if (auto s = node.value<std::string>(); s && node.is_string())
     return *s;
   if (node.is_integer())
-    return std::to_string(*node.value<std::int64_t>());
+    return std::to_string(*integer_value(node));
   if (node.is_boolean())
     return *node.value<bool>() ? "true" : "false";
   if (node.is_floating_point()) {

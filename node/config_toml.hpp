@@ -2,6 +2,7 @@
 // Helpers shared by the readers of a node config's tables (TOML, via toml++): errors that name
 // the file and line, scalar values as text, and paths relative to the config file.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ std::string where(const std::string& origin, const toml::node& node);
 
 /// A config_error "origin:line: what".
 caf::error bad(const std::string& origin, const toml::node& node, const std::string& what);
+
+/// The node's value if it is a TOML integer, else nullopt. A float is never converted: toml++
+/// 3.3's value<int64_t>() casts one to an integer, undefined behaviour when it is out of range.
+std::optional<std::int64_t> integer_value(const toml::node& node);
 
 /// A scalar rendered as text ("8080", "true", "0.5", "text"); nullopt for tables and arrays.
 std::optional<std::string> scalar_text(const toml::node& node);

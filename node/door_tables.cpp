@@ -35,8 +35,8 @@ template <class Int>
 key_reader integer_in(Int& out, std::int64_t lo, std::int64_t hi, const char* unit) {
   return [&out, lo, hi, unit](const std::string& origin, const std::string& name,
                               const toml::node& value) -> caf::error {
-    auto n = value.value<std::int64_t>();
-    if (!value.is_integer() || *n < lo || *n > hi)
+    auto n = integer_value(value);
+    if (!n || *n < lo || *n > hi)
       return bad(origin, value,
                  "'" + name + "' must be an integer from " + std::to_string(lo) + " to "
                    + std::to_string(hi) + " (" + unit + ")");

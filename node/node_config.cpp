@@ -31,8 +31,8 @@ caf::error read_node_table(const std::string& origin, const toml::table& t, node
     if (known.count(k) == 0)
       return bad(origin, value, "unknown key 'node." + k + "'");
     if (k == "port" || k == "threads") {
-      auto n = value.value<std::int64_t>();
-      if (!value.is_integer() || *n < 0 || *n > 65535)
+      auto n = integer_value(value);
+      if (!n || *n < 0 || *n > 65535)
         return bad(origin, value, "'node." + k + "' must be an integer from 0 to 65535");
       if (k == "port") { // alias of cluster.listen's port
         cfg.cluster.port = static_cast<std::uint16_t>(*n);
@@ -76,8 +76,8 @@ caf::error read_node_table(const std::string& origin, const toml::table& t, node
 /// A non-negative integer key of a [[groups]] entry.
 caf::expected<std::int64_t> group_integer(const std::string& origin, const toml::node& value,
                                           const std::string& key) {
-  auto n = value.value<std::int64_t>();
-  if (!value.is_integer() || *n < 0)
+  auto n = integer_value(value);
+  if (!n || *n < 0)
     return bad(origin, value, "'" + key + "' in [[groups]] must be a non-negative integer");
   return *n;
 }
@@ -206,8 +206,8 @@ caf::error read_watch(const std::string& origin, const std::string& config_dir,
         return bad(origin, value, "'watch." + k + "' must be true or false");
       (k == "load_new" ? w.load_new : w.unload_removed) = *value.value<bool>();
     } else if (k == "debounce_ms" || k == "max_attempts" || k == "retry_backoff_ms") {
-      auto n = value.value<std::int64_t>();
-      if (!value.is_integer() || *n < 0)
+      auto n = integer_value(value);
+      if (!n || *n < 0)
         return bad(origin, value, "'watch." + k + "' must be a non-negative integer");
       if (k == "debounce_ms")
         w.debounce = std::chrono::milliseconds{*n};

@@ -58,8 +58,8 @@ caf::error read_common_key(const std::string& origin, const std::string& config_
   if (k == "settings")
     return read_settings(origin, config_dir, k, value, "", spec.config);
   if (k == "replicas") {
-    auto n = value.value<std::int64_t>();
-    if (!value.is_integer() || *n < 1 || *n > 256)
+    auto n = integer_value(value);
+    if (!n || *n < 1 || *n > 256)
       return bad(origin, value, "'replicas' must be an integer from 1 to 256");
     spec.replicas = static_cast<std::size_t>(*n);
     return {};

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <malloc.h>
+
 #include <gtest/gtest.h>
 
 #include "gateway/rpc_frames.hpp"
@@ -118,6 +120,50 @@ TEST(RpcFrames, LimitsOnFrameSizeParamsAndDepthAreEnforced) {
     auto got = reader.feed(start.data(), start.size());
     EXPECT_FALSE(got);
   }
+}
+
+// Found by tests/fuzz/fuzz_rpc_frames: a frame over max_frame was refused when it arrived in
+// pieces but taken when it arrived in one read.
+TEST(RpcFrames, AFrameOverTheLimitIsRefusedWhetherItArrivesWholeOrInPieces) {
+  rpc_limits small;
+  small.max_frame = 24;
+  auto frame = text(encode_request(1, "m", {pack(std::string(20, 'x'))})); // 27 bytes
+  ASSERT_GT(frame.size(), small.max_frame);
+  for (std::size_t chunk : {std::size_t{1}, frame.size()}) {
+    rpc_reader reader{small};
+    bool failed = false;
+    for (std::size_t at = 0; at < frame.size() && !failed; at += chunk) {
+      auto got = reader.feed(frame.data() + at, std::min(chunk, frame.size() - at));
+      failed = !got;
+      if (failed) {
+        EXPECT_NE(describe(got.error()).find("a frame of more than 24 bytes"), std::string::npos)
+          << describe(got.error());
+      }
+    }
+    EXPECT_TRUE(failed) << "chunk " << chunk;
+  }
+  rpc_reader reader{small}; // a frame of exactly the limit is still taken
+  auto fits = text(encode_request(1, "m", {pack(std::string(17, 'x'))}));
+  ASSERT_EQ(fits.size(), small.max_frame);
+  auto got = reader.feed(fits.data(), fits.size());
+  ASSERT_TRUE(got) << describe(got.error());
+  EXPECT_EQ(got->size(), 1u);
+}
+
+// Found by tests/fuzz/fuzz_rpc_frames: msgpack-c's unpacker reserved room for every element a
+// header announces as soon as it read the header, so 5 bytes announcing 16 million map pairs
+// reserved 1 GiB, and a frame of nested such headers far more, before any element arrived.
+TEST(RpcFrames, AHeaderAnnouncingMillionsOfElementsReservesNothingBeforeTheyArrive) {
+  rpc_reader reader; // the default limits: frames of 16 MiB, so 16 million elements may come
+  std::string stream("\x94\x00\x01\xa1m\x91", 6); // [0, 1, "m", [ then 64 maps of 16M pairs
+  for (int i = 0; i < 64; ++i)
+    stream += std::string("\xdf\x00\xff\xff\xff", 5);
+  auto before = static_cast<long long>(mallinfo2().hblkhd); // bytes in mmapped blocks now
+  auto got = reader.feed(stream.data(), stream.size());
+  ASSERT_TRUE(got) << describe(got.error());
+  EXPECT_TRUE(got->empty());
+  EXPECT_LT(static_cast<long long>(mallinfo2().hblkhd) - before, 64ll << 20);
+  EXPECT_EQ(reader.buffered(), stream.size());
 }
 
 } // namespace

@@ -216,6 +216,17 @@ TEST_F(LuaJson, EncodeRaisesForWhatJsonCannotHold) {
   EXPECT_EQ(encoded("'ok'"), "\"ok\""); // and the plugin goes on
 }
 
+// Found by tests/fuzz/fuzz_msgpack_json in payload_to_json, which json_encode uses: a key's JSON
+// text holds the texts of the tables nested in it as keys, escaped again at each level, so it
+// doubled per level, in C++ outside the sandbox's instruction and memory limits (20 levels: a
+// 6 MB string). The text of a key is cut after 1024 bytes.
+TEST_F(LuaJson, EncodeOfTablesNestedAsKeysStaysSmall) {
+  auto text = encoded("(function() local t = {['\"'] = 1} "
+                      "for i = 1, 20 do t = {[t] = 1} end return t end)()");
+  EXPECT_LT(text.size(), 2100u) << text.substr(0, 200); // the key, escaped once more
+  EXPECT_EQ(text.substr(text.size() - 7), R"(...":1})") << text.substr(text.size() - 20);
+}
+
 // Regression test for a fixed bug (plugins/lua/lua_json.cpp, json_parse): lua_sax pushes a container's table in flush()
 // (called from close()) without luaL_checkstack; only scalars and keys check the stack. An array
 // of ~20 or more empty arrays or objects therefore writes past the end of the Lua stack: heap

@@ -1,5 +1,8 @@
-// Reading a node config's [[groups]] table: every key lands in its field of the group's spec,
-// and a bad value or an unknown key names the file and line.
+// Reading a node config: every [[groups]] key lands in its field of the group's spec, a bad value
+// or an unknown key names the file and line, and integers are never converted from floats.
+
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -87,6 +90,33 @@ TEST(NodeConfigNode, WorkerIdleDefaultsToWaitAndTakesPoll) {
   EXPECT_NE(describe(bad.error()).find("'node.worker_idle' must be \"wait\" or \"poll\""),
             std::string::npos)
     << describe(bad.error());
+}
+
+// Found by tests/fuzz/fuzz_node_config: "node.port=932e74" made toml++ cast a float out of the
+// range of int64_t (undefined behaviour) before the reader checked that the value was an integer.
+TEST(NodeConfigIntegers, AFloatWhereAnIntegerBelongsIsRefusedWithoutConversion) {
+  struct bad_case {
+    std::string text;
+    std::string says;
+  };
+  std::vector<bad_case> cases{
+    {"node.port=932e74\n", "'node.port' must be an integer from 0 to 65535"},
+    {"node.threads=-1e300\n", "'node.threads' must be an integer from 0 to 65535"},
+    {"[[groups]]\nname = \"g\"\nwithin_ms = 1e30\n",
+     "'within_ms' in [[groups]] must be a non-negative integer"},
+    {"[watch]\ndebounce_ms = 9e99\n", "'watch.debounce_ms' must be a non-negative integer"},
+    {"[cluster]\nheartbeat_ms = 4e40\n", "'cluster.heartbeat_ms' must be an integer from 1"},
+    {"[[plugins]]\nid = \"p\"\nreplicas = 2e20\n", "'replicas' must be an integer from 1 to 256"},
+    {"node.port=80.0\n", "'node.port' must be an integer from 0 to 65535"},
+    {"[gateway]\nmax_frame_bytes = 1e300\n", "'gateway.max_frame_bytes' must be an integer from 64"},
+    {"[http]\ncall_timeout_ms = -9e18\n", "'http.call_timeout_ms' must be an integer from 1"},
+  };
+  for (const auto& c : cases) {
+    auto cfg = parse_node_config(c.text, "f.toml", standard_kinds());
+    ASSERT_FALSE(cfg) << c.text;
+    EXPECT_EQ(code_name(cfg.error()), "config_error");
+    EXPECT_NE(describe(cfg.error()).find(c.says), std::string::npos) << describe(cfg.error());
+  }
 }
 
 } // namespace

@@ -211,6 +211,46 @@ TEST(JsonCodec, BinaryBecomesAJsonBinaryValue) {
   EXPECT_EQ(bytes, (std::vector<std::uint8_t>{1, 2, 3}));
 }
 
+// Found by tests/fuzz/fuzz_json_codec: 257 nested empty arrays passed the depth check (it looked
+// at the depth of values, not of the containers that open), giving a payload unpack refuses.
+TEST(JsonCodec, TextNestedDeeperThanAPayloadMayIsBadInput) {
+  // `levels` arrays (or objects) around a scalar, or around nothing.
+  auto arrays = [](std::size_t levels, bool empty) {
+    return std::string(levels, '[') + (empty ? "" : "1") + std::string(levels, ']');
+  };
+  auto objects = [](std::size_t levels, bool empty) {
+    std::string text;
+    for (std::size_t i = 1; i < levels; ++i)
+      text += "{\"k\":";
+    return text + (empty ? "{}" : "{\"k\":1}") + std::string(levels - 1, '}');
+  };
+  for (bool empty : {true, false}) {
+    for (auto* nest : {+arrays, +objects}) {
+      auto at_limit = payload_from_json_text(nest(max_payload_depth, empty));
+      ASSERT_TRUE(at_limit) << describe(at_limit.error());
+      EXPECT_TRUE(payload_to_json(*at_limit));
+      auto too_deep = payload_from_json_text(nest(max_payload_depth + 1, empty));
+      ASSERT_FALSE(too_deep) << "empty: " << empty;
+      expect_bad_input(too_deep.error(), "", "JSON nests deeper than 256 levels");
+    }
+  }
+}
+
+// Found by tests/fuzz/fuzz_msgpack_json: a key's JSON text holds the texts of the keys nested in
+// it, escaped again at each level, so it doubled per level (21 levels: a 6 MB key from 44 bytes).
+TEST(JsonCodec, KeysNestedInKeysRenderCutAfter1024Bytes) {
+  std::string bytes("\x81\xa1\"\x01", 4); // {"\"": 1}
+  for (int i = 0; i < 20; ++i)
+    bytes = "\x81" + bytes + "\x01"; // {that: 1}
+  auto back = payload_to_json(payload{std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
+  ASSERT_TRUE(back) << describe(back.error());
+  ASSERT_EQ(back->size(), 1u);
+  const auto& key = back->begin().key();
+  EXPECT_LE(key.size(), 1024u + 3u);
+  EXPECT_EQ(key.substr(key.size() - 3), "...");
+  EXPECT_EQ(key.substr(0, 3), "{\"{");
+}
+
 TEST(JsonCodec, MalformedPayloadIsBadInputNamingThePlugin) {
   auto back = payload_to_json(payload{{0x92, 0x01}}, "cli");
   ASSERT_FALSE(back);
