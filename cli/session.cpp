@@ -11,6 +11,7 @@
 #include "cluster/transport.hpp"
 #include "messages/errors.hpp"
 #include "messages/registration.hpp"
+#include "plugins/builtin/register_builtins.hpp"
 #include "plugins/examples/register_examples.hpp"
 #include "plugins/kinds/standard_kinds.hpp"
 #include "plugins/native/registry.hpp"
@@ -38,6 +39,7 @@ node_options cli_node_options(bool publish) {
   opts.kinds = plugin_kinds();
   opts.natives = std::make_shared<native_registry>();
   examples::register_examples(*opts.natives);
+  builtin::register_builtins(*opts.natives);
   opts.publish = publish;
   return opts;
 }

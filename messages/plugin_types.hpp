@@ -76,6 +76,8 @@ struct plugin_metadata {
   std::vector<std::string> capabilities;
   std::int32_t priority = 0;               ///< Higher first among plugins with no order between them.
   std::vector<std::string> dependencies;   ///< Ids of plugins that must be loaded before this one.
+  std::vector<std::string> hooks;          ///< The agent hooks it takes part in (docs/hooks.md).
+  std::int32_t hook_priority = 100;        ///< Its place among hooks: lower runs first.
 };
 
 /// Appends every id of `extra` that `md.dependencies` lacks (the config's dependencies are added
@@ -85,7 +87,8 @@ void merge_dependencies(plugin_metadata& md, const std::vector<std::string>& ext
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plugin_metadata& x) {
   return f(caf::meta::type_name("troupe::plugin_metadata"), x.id, x.name, x.version,
-           x.description, x.type, x.capabilities, x.priority, x.dependencies);
+           x.description, x.type, x.capabilities, x.priority, x.dependencies, x.hooks,
+           x.hook_priority);
 }
 
 // -- config --------------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ nlohmann::json to_json(const plugin_metadata& x) {
           {"type", to_string(x.type)},
           {"capabilities", x.capabilities},
           {"priority", x.priority},
-          {"dependencies", x.dependencies}};
+          {"dependencies", x.dependencies},
+          {"hooks", x.hooks},
+          {"hook_priority", x.hook_priority}};
 }
 
 nlohmann::json to_json(const plugin_info& x) {

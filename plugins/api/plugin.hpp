@@ -18,17 +18,21 @@
 #include "messages/errors.hpp"
 #include "messages/payload.hpp"
 #include "messages/plugin_types.hpp"
+#include "plugins/api/hooks.hpp"
 #include "plugins/api/plugin_context.hpp"
 
 namespace troupe {
 
-/// What a caller asks of a plugin: its execute, one of its tools, or one of its functions.
+/// What a caller asks of a plugin: its execute, one of its tools, one of its functions, or one
+/// of its hooks.
 struct invocation {
-  enum class kind { execute, tool, function };
+  enum class kind { execute, tool, function, hook };
   kind what = kind::execute;
-  std::string name; ///< The tool or function; empty for execute.
+  std::string name; ///< The tool, function or hook point; empty for execute.
   payload input;    ///< execute: the input; tool: the arguments object; function: an array of
-                    ///< arguments (or a single value, passed as the only argument).
+                    ///< arguments (or a single value, passed as the only argument); hook: the
+                    ///< hook's argument array (plugins/api/hooks.hpp), answered [action, value,
+                    ///< state].
 };
 
 /// A request a waiting call asks its host to make: execute plugin `target` with `input`.
@@ -135,9 +139,38 @@ public:
       case invocation::kind::tool: return call_step::done(call_tool(ctx, inv.name, inv.input));
       case invocation::kind::function:
         return call_step::done(call_function(ctx, inv.name, inv.input));
+      case invocation::kind::hook: return call_step::done(run_hook(ctx, inv.name, inv.input));
       case invocation::kind::execute: break;
     }
     return call_step::done(execute(ctx, inv.input));
+  }
+
+  /// The hooks this plugin takes part in (docs/hooks.md); its metadata's hook_priority orders
+  /// it among the others. Default: none.
+  virtual std::vector<hook_point> hooks() const { return {}; }
+
+  /// Runs one of its hooks (only those hooks() names are called, only while Running). Return a
+  /// verdict (keep, replace, short_circuit; short_circuit only counts before a call) or an error,
+  /// which fails the call with it. `call.ctx.state` may be changed: the call's later hooks see it.
+  virtual caf::expected<hook_verdict> on_hook(plugin_context& ctx, hook_call& call) {
+    (void)call;
+    return make_error(errc::not_found, ctx.plugin_id(), "this plugin has no hooks");
+  }
+
+  /// Decodes a hook invocation, runs on_hook and encodes its verdict (the default begin_call's
+  /// path for invocation::kind::hook).
+  caf::expected<payload> run_hook(plugin_context& ctx, const std::string& point,
+                                  const payload& args) {
+    auto p = hook_point_named(point);
+    if (!p)
+      return make_error(errc::not_found, ctx.plugin_id(), "no hook point named '" + point + "'");
+    auto call = decode_hook_call(*p, args, ctx.plugin_id());
+    if (!call)
+      return std::move(call.error());
+    auto verdict = on_hook(ctx, *call);
+    if (!verdict)
+      return std::move(verdict.error());
+    return encode_verdict(*verdict, call->ctx.state);
   }
 
   /// Hands a suspended invocation the answer (or error) to its outgoing call.
