@@ -257,7 +257,14 @@ caf::expected<std::vector<tool_info>> client::tools() {
   return ask<std::vector<tool_info>>("", tools_atom::value);
 }
 
-caf::expected<payload> client::call_tool(const std::string& name, const payload& args) {
+caf::expected<std::vector<plugin_info>> client::hooks() {
+  return ask<std::vector<plugin_info>>("", hooks_atom::value);
+}
+
+caf::expected<payload> client::call_tool(const std::string& name, const payload& args,
+                                         const std::string& agent) {
+  if (!agent.empty())
+    return ask<payload>("", call_tool_atom::value, name, args, agent);
   return ask<payload>("", call_tool_atom::value, name, args);
 }
 

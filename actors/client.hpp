@@ -106,8 +106,13 @@ public:
   /// Every tool of every plugin, with its JSON-schema parameters.
   caf::expected<std::vector<tool_info>> tools();
 
-  /// Runs tool `name` ("tool" or "plugin/tool") with `args` checked against its schema.
-  caf::expected<payload> call_tool(const std::string& name, const payload& args);
+  /// Runs tool `name` ("tool" or "plugin/tool") with `args` checked against its schema, with the
+  /// node's hook pipeline around it; `agent` (if not empty) names the caller in the hooks' ctx.
+  caf::expected<payload> call_tool(const std::string& name, const payload& args,
+                                   const std::string& agent = {});
+
+  /// The plugins with agent hooks, in the order their hooks run (docs/hooks.md).
+  caf::expected<std::vector<plugin_info>> hooks();
 
   /// Calls function `fn` of plugin `id` (a Lua script's global function) with `args`: a msgpack
   /// array is spread as the arguments, any other value is the only argument.

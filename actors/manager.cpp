@@ -87,8 +87,15 @@ manager_impl::behavior_type manager_impl::make_behavior() {
     },
     [this](tools_atom) { return tools_.all(); },
     [this](call_tool_atom, const std::string& name, payload& args) {
-      return call_tool(name, std::move(args));
+      return call_tool(name, std::move(args), std::string{});
     },
+    [this](call_tool_atom, const std::string& name, payload& args, std::string& agent) {
+      return call_tool(name, std::move(args), std::move(agent));
+    },
+    [this](hook_atom, const std::string& point, payload& input) {
+      return run_model_hooks(point, std::move(input));
+    },
+    [this](hooks_atom) { return hooks_in_order(); },
     [this](function_atom a, const std::string& id, std::string& fn, payload& args) {
       return pass_on(id, a, std::move(fn), std::move(args));
     },
@@ -153,6 +160,7 @@ caf::result<plugin_metadata> manager_impl::on_register(plugin_config cfg, plugin
   e->metadata.id = id;
   e->config = std::move(cfg);
   e->supervised = supervised;
+  e->registered_seq = next_registration_++;
   if (supervised) {
     e->host = caf::actor_cast<host_actor>(host);
     e->probe = opts_.spawner->probe(id);
@@ -198,6 +206,7 @@ void manager_impl::unregister(const std::string& id) {
   tools_.remove(id);
   tree_.remove_plugin(id);
   entries_.erase(id);
+  hook_chain_dirty_ = true;
 }
 
 caf::result<plugin_actor> manager_impl::lookup(const std::string& id) {
@@ -260,6 +269,8 @@ caf::result<payload> manager_impl::pass_on(const std::string& id, Atom atom, Ts&
 void manager_impl::adopt_metadata(entry& e, plugin_metadata md) {
   md.id = e.config.id;
   merge_dependencies(md, e.config.dependencies);
+  if (md.hooks != e.metadata.hooks || md.hook_priority != e.metadata.hook_priority)
+    hook_chain_dirty_ = true;
   e.metadata = std::move(md);
 }
 
@@ -301,7 +312,7 @@ void manager_impl::schedule_tick() {
   delayed_send(this, tick_interval_, tick_atom::value);
 }
 
-caf::result<payload> manager_impl::call_tool(const std::string& name, payload args) {
+caf::result<payload> manager_impl::call_tool_directly(const std::string& name, payload args) {
   auto tool = tools_.resolve(name);
   if (!tool && tool.error().code() == static_cast<std::uint8_t>(errc::not_found)
       && cluster_member_) // maybe another node's: its member asks the others

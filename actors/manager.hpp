@@ -23,6 +23,12 @@ struct manager_options {
   std::chrono::milliseconds lifecycle_timeout{30000};
   /// metadata, list, health and stats queries. Default: 5 s.
   std::chrono::milliseconds query_timeout{5000};
+  /// One agent hook's answer (docs/hooks.md): past it the call fails with timeout naming the
+  /// hook's plugin. Default: 30 s.
+  std::chrono::milliseconds hook_timeout{30000};
+  /// A tool's answer when hooks wrap its call (without hooks the answer goes straight to the
+  /// caller, whose own deadline counts). Default: 5 min.
+  std::chrono::milliseconds hooked_tool_timeout{300000};
   /// The supervision groups (see supervision_spec.hpp). Default: a root group with defaults.
   supervision_config supervision;
   /// Makes plugin actors again after a crash. A plugin registered with an id the spawner has no

@@ -23,6 +23,14 @@
 namespace troupe::detail {
 
 struct bulk_step;
+struct hook_pass;
+struct tool_run;
+
+/// A plugin whose hook runs in a pass: its id and address.
+struct hook_stage {
+  std::string id;
+  plugin_actor handle;
+};
 
 /// T itself, where a template argument must not be deduced (an answer type given explicitly).
 template <class T>
@@ -111,8 +119,9 @@ private:
   caf::result<payload> pass_on(const std::string& id, Atom atom, Ts&&... xs);
   /// Takes metadata a plugin reported as the entry's (id from the config, its dependencies merged).
   void adopt_metadata(entry& e, plugin_metadata md);
-  /// Runs the tool `name` resolves to in the directory on its plugin.
-  caf::result<payload> call_tool(const std::string& name, payload args);
+  /// Runs the tool `name` resolves to in the directory on its plugin (no hooks: its answer goes
+  /// straight to the caller).
+  caf::result<payload> call_tool_directly(const std::string& name, payload args);
   /// Asks plugin e's host (one of ours) for its metadata and tools in one request, takes both and
   /// calls `then`; a host that does not answer keeps what it had.
   void take_description(const entry_ptr& e, std::function<void()> then);
@@ -122,6 +131,26 @@ private:
   /// Asks `handle` (plugin e's address) for its tools, puts them in the directory and calls
   /// `then`; a plugin that does not answer keeps the tools it had.
   void refresh_tools(const entry_ptr& e, plugin_actor handle, std::function<void()> then);
+
+  // -- the hook pipeline (manager_hooks.cpp) -----------------------------------------------------
+
+  /// Every registered plugin with agent hooks, by hook priority then registration.
+  const std::vector<entry_ptr>& hook_chain();
+  /// The plugins whose `point` hook runs now, in order (Running ones only); unavailable naming
+  /// a hook plugin that failed for good (calls fail closed rather than skip its hook).
+  caf::expected<std::vector<hook_stage>> hook_stages(hook_point point);
+  /// hook_chain as plugin_info, for `troupe hooks`.
+  caf::result<std::vector<plugin_info>> hooks_in_order();
+  /// call_tool with the hooks around it; `agent` goes to their ctx.
+  caf::result<payload> call_tool(const std::string& name, payload args, std::string agent);
+  /// Calls the tool of `run` with the args the before hooks left, then its after hooks.
+  void run_hooked_tool(std::shared_ptr<tool_run> run, hook_call call);
+  /// Runs the next hook of `pass`, or calls its done.
+  void run_pass(std::shared_ptr<hook_pass> pass);
+  /// The hook endpoint: one model hook point over [value, ctx]; answers [action, value, ctx].
+  caf::result<payload> run_model_hooks(const std::string& point, payload input);
+  /// Plugin `id`'s address here (or a replica's on this node).
+  caf::expected<plugin_actor> local_address(const std::string& id);
 
   // -- lifecycle steps (manager_lifecycle.cpp) ----------------------------------------------------
 
@@ -198,6 +227,10 @@ private:
 
   manager_options opts_;
   std::map<std::string, entry_ptr> entries_;
+  std::uint64_t next_registration_ = 1;
+  std::vector<entry_ptr> hook_chain_; ///< See hook_chain(); rebuilt when metadata changes.
+  bool hook_chain_dirty_ = true;
+  std::uint64_t next_hook_call_ = 1; ///< ctx.call_id of the next hooked call.
   tool_directory tools_; ///< Kept current at load, init, reload, rollback, unload and removal.
   supervision_tree tree_;
   std::map<std::uint64_t, std::vector<std::string>> pending_batches_;

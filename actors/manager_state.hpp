@@ -29,6 +29,7 @@ struct entry {
   plugin_metadata metadata; ///< As registered: id from the config, config dependencies merged.
   plugin_config config;
   bool supervised = false;  ///< In the supervision tree; its host can build the plugin again.
+  std::uint64_t registered_seq = 0; ///< Registration order (orders hooks of equal priority).
   entry_status status = entry_status::up;
   std::string down_reason;  ///< Why it is restarting or failed.
   lifecycle_position reached; ///< The last position a lifecycle step through the manager reached:

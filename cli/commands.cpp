@@ -314,6 +314,24 @@ int show_health(const target& where) {
   return healthy ? exit_ok : exit_failed;
 }
 
+int list_hooks(const target& where) {
+  auto s = open(where);
+  if (!s)
+    return report(s.error(), exit_usage);
+  auto rows = (*s)->api().hooks();
+  if (!rows)
+    return report(rows.error(), exit_failed);
+  auto out = nlohmann::json::array();
+  for (const auto& row : *rows)
+    out.push_back({{"position", out.size() + 1},
+                   {"plugin", row.metadata.id},
+                   {"hook_priority", row.metadata.hook_priority},
+                   {"hooks", row.metadata.hooks},
+                   {"state", to_string(row.state)}});
+  std::cout << render_json(out, 2) << std::endl;
+  return exit_ok;
+}
+
 int list_tools(const target& where) {
   auto s = open(where);
   if (!s)

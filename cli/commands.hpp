@@ -63,6 +63,10 @@ int show_stats(const target& where, const std::optional<std::string>& plugin);
 /// `troupe health`: every plugin's health as a JSON array; exit 1 if any is unhealthy.
 int show_health(const target& where);
 
+/// `troupe hooks`: the plugins with agent hooks in the order they run (position, plugin,
+/// hook_priority, hooks, state), as a JSON array.
+int list_hooks(const target& where);
+
 /// `troupe tools`: every tool of every plugin with its JSON-schema parameters, as a JSON array.
 int list_tools(const target& where);
 

@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
   auto* tools_cmd = app.add_subcommand("tools", "List every plugin's tools with their JSON schemas");
   add_target_options(tools_cmd, where);
 
+  auto* hooks_cmd = app.add_subcommand(
+    "hooks", "List the agent hook pipeline: plugins with hooks, in the order they run");
+  add_target_options(hooks_cmd, where);
+
   std::string tool_name;
   std::optional<std::string> tool_args;
   auto* call_tool_cmd = app.add_subcommand("call-tool", "Run tool NAME with JSON arguments");
@@ -164,6 +168,8 @@ int main(int argc, char** argv) {
   }
   if (tools_cmd->parsed())
     return troupe::cli::list_tools(where);
+  if (hooks_cmd->parsed())
+    return troupe::cli::list_hooks(where);
   if (call_tool_cmd->parsed())
     return troupe::cli::call_tool(where, tool_name, tool_args);
   if (mcp_cmd->parsed())

@@ -41,6 +41,11 @@ using tools_atom = caf::atom_constant<caf::atom("t_tools")>;
 using call_tool_atom = caf::atom_constant<caf::atom("t_calltool")>;
 /// Call one of a plugin's functions by name (a Lua script's global function).
 using function_atom = caf::atom_constant<caf::atom("t_fn")>;
+/// Plugin actor: run one of its agent hooks; manager: run the hook pipeline of one hook point
+/// (docs/hooks.md).
+using hook_atom = caf::atom_constant<caf::atom("t_hook")>;
+/// Manager: the hook pipeline's plugins in the order their hooks run.
+using hooks_atom = caf::atom_constant<caf::atom("t_hooks")>;
 
 /// Subscribe an actor to a manager's events (restarts, escalations, health changes, reloads).
 using subscribe_atom = caf::atom_constant<caf::atom("t_sub")>;

@@ -32,6 +32,11 @@ namespace troupe {
 /// - tools: every tool of every plugin, sorted by plugin then name.
 /// - call_tool, name, args: runs the tool `name` ("tool", or "plugin/tool" when two plugins offer
 ///   a tool of that name); not_found if none, bad_input if ambiguous or the args fail the schema.
+///   The hook pipeline runs around it (docs/hooks.md); call_tool, name, args, agent names the
+///   agent for the hooks' ctx.
+/// - hook, point, [value, ctx]: runs the hooks of one model hook point (before_model_call or
+///   after_model_call) over `value`; answers [action, value, ctx] (plugins/api/hooks.hpp).
+/// - hooks: the plugins with agent hooks, in the order they run.
 /// - function, id, name, args: calls function `name` of plugin `id`.
 /// - subscribe, actor: sends the actor every later event as (event_atom, runtime_event) until it
 ///   terminates; answers true.
@@ -74,6 +79,9 @@ using manager_actor = caf::typed_actor<
   caf::replies_to<metadata_atom, std::string>::with<plugin_metadata>,
   caf::replies_to<tools_atom>::with<std::vector<tool_info>>,
   caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
+  caf::replies_to<call_tool_atom, std::string, payload, std::string>::with<payload>,
+  caf::replies_to<hook_atom, std::string, payload>::with<payload>,
+  caf::replies_to<hooks_atom>::with<std::vector<plugin_info>>,
   caf::replies_to<function_atom, std::string, std::string, payload>::with<payload>,
   caf::replies_to<subscribe_atom, caf::actor>::with<bool>,
   caf::replies_to<reload_atom, std::string>::with<plugin_metadata>,

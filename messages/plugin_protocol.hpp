@@ -35,6 +35,8 @@ typename Inspector::result_type inspect(Inspector& f, call_outcome& x) {
 /// tools answers the plugin's tools (empty unless Loaded, Running or Paused). call_tool checks the
 /// arguments against the tool's schema (bad_input naming each violation) and runs it while
 /// Running. function calls one of the plugin's functions by name (not_found if it has none).
+/// hook runs one of its agent hooks (point name, the argument array of plugins/api/hooks.hpp;
+/// answered [action, value, state]) while Running.
 /// export answers the plugin's state (its checkpoint; not_found if it keeps none) while Loaded,
 /// Running or Paused; import hands it a state exported from another instance of the same plugin.
 /// execute with a list of inputs runs each as its own execute, in order, and answers every
@@ -57,6 +59,7 @@ using plugin_actor = caf::typed_actor<
   caf::replies_to<tools_atom>::with<std::vector<tool_info>>,
   caf::replies_to<call_tool_atom, std::string, payload>::with<payload>,
   caf::replies_to<function_atom, std::string, payload>::with<payload>,
+  caf::replies_to<hook_atom, std::string, payload>::with<payload>,
   caf::replies_to<export_atom>::with<payload>,
   caf::replies_to<import_atom, payload>::with<plugin_state>>;
 

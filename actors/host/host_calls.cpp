@@ -130,9 +130,30 @@ caf::expected<payload> plugin_host::finish(clock_type::time_point started,
   return out;
 }
 
+bool plugin_host::is_pipeline_target(const std::string& target) {
+  return target.compare(0, hook_target_prefix.size(), hook_target_prefix) == 0
+         || target.compare(0, tool_target_prefix.size(), tool_target_prefix) == 0;
+}
+
+template <class OnOk, class OnError>
+void plugin_host::ask_pipeline(outgoing_call call, OnOk on_ok, OnError on_error) {
+  if (call.target.compare(0, tool_target_prefix.size(), tool_target_prefix) == 0) {
+    auto tool = call.target.substr(tool_target_prefix.size());
+    request(opts_.manager, call.timeout, call_tool_atom::value, std::move(tool),
+            std::move(call.input), id_)
+      .then(std::move(on_ok), std::move(on_error));
+    return;
+  }
+  auto point = call.target.substr(hook_target_prefix.size());
+  request(opts_.manager, call.timeout, hook_atom::value, std::move(point), std::move(call.input))
+    .then(std::move(on_ok), std::move(on_error));
+}
+
 void plugin_host::drive(call_step step, waiting_call w) {
   plugin_actor target;
   while (step.call) {
+    if (opts_.manager && is_pipeline_target(step.call->target))
+      break;
     target = opts_.directory ? opts_.directory->find(step.call->target) : plugin_actor{};
     if (target || opts_.manager)
       break;
@@ -155,6 +176,10 @@ void plugin_host::drive(call_step step, waiting_call w) {
                        "no answer within " + std::to_string(timeout.count()) + " ms");
     on_answer(ticket, std::move(err));
   };
+  if (is_pipeline_target(call.target)) {
+    ask_pipeline(std::move(call), std::move(on_ok), std::move(on_error));
+    return;
+  }
   router_actor router;
   if (!target && opts_.directory && opts_.directory->hosted_elsewhere(call.target))
     router = opts_.directory->router(); // only other nodes host it: their router, not the manager

@@ -76,6 +76,11 @@ plugin_host::behavior_type plugin_host::make_behavior() {
         return delegate(successor_, a, std::move(fn), std::move(args));
       return on_call({invocation::kind::function, std::move(fn), std::move(args)});
     },
+    [=](hook_atom a, std::string& point, payload& args) -> caf::result<payload> {
+      if (fwd())
+        return delegate(successor_, a, std::move(point), std::move(args));
+      return on_call({invocation::kind::hook, std::move(point), std::move(args)});
+    },
     [=](tools_atom a) -> caf::result<std::vector<tool_info>> {
       return fwd() ? delegate(successor_, a) : caf::result<std::vector<tool_info>>(on_tools());
     },

@@ -97,6 +97,13 @@ private:
   caf::expected<payload> finish(std::chrono::steady_clock::time_point started,
                                 caf::expected<payload> out);
   void drive(call_step step, waiting_call w);
+  /// True for the outgoing-call targets the manager serves: "troupe.hooks/POINT" (the hook
+  /// pipeline of a model hook point) and "troupe.tool/NAME" (a tool call through the pipeline).
+  static bool is_pipeline_target(const std::string& target);
+  /// Sends an outgoing call to such a target to the manager (a tool call names this plugin as
+  /// the agent).
+  template <class OnOk, class OnError>
+  void ask_pipeline(outgoing_call call, OnOk on_ok, OnError on_error);
   void on_answer(std::uint64_t ticket, caf::expected<payload> answer);
   /// Answers every suspended call with unavailable (it was dropped: `why`) and tells the plugin
   /// to drop them.

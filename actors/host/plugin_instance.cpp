@@ -238,6 +238,11 @@ caf::error plugin_instance::refuse(const invocation& inv) const {
         return make_error(errc::invalid_state, id_,
                           "cannot call function '" + inv.name + "' while " + to_string(state_));
       return {};
+    case invocation::kind::hook:
+      if (code != state_code::running)
+        return make_error(errc::invalid_state, id_,
+                          "cannot run hook '" + inv.name + "' while " + to_string(state_));
+      return {};
   }
   return {};
 }
@@ -301,6 +306,14 @@ plugin_metadata plugin_instance::metadata() {
   });
   plugin_metadata result = md ? std::move(*md) : plugin_metadata{};
   result.id = id_;
+  if (result.hooks.empty()) { // a native plugin names its hooks through hooks()
+    auto points = guarded(id_, "hooks", [&]() -> caf::expected<std::vector<hook_point>> {
+      return impl_->hooks();
+    });
+    if (points)
+      for (auto p : *points)
+        result.hooks.emplace_back(to_string(p));
+  }
   if (context_)
     merge_dependencies(result, context_->config().dependencies);
   return result;

@@ -239,6 +239,16 @@ payload encode_pipeline_request(const payload& value, const hook_context& ctx) {
   return to_payload(buf);
 }
 
+payload encode_pipeline_answer(const hook_verdict& v, const hook_context& ctx) {
+  msgpack::sbuffer buf;
+  packer out{buf};
+  out.pack_array(3);
+  out.pack(v.action == hook_action::short_circuit ? "short_circuit" : "continue");
+  put_raw(buf, v.value);
+  put_context(buf, ctx);
+  return to_payload(buf);
+}
+
 caf::expected<hook_verdict> decode_pipeline_answer(const payload& in, hook_context& ctx,
                                                    const std::string& plugin) {
   auto handle = unpack(in, plugin);

@@ -126,6 +126,9 @@ caf::expected<hook_context> decode_hook_context(const payload& in, const std::st
 /// The pipeline endpoint's input [value, ctx] (hook_target).
 payload encode_pipeline_request(const payload& value, const hook_context& ctx);
 
+/// The pipeline endpoint's answer: ["continue" or "short_circuit", value, ctx].
+payload encode_pipeline_answer(const hook_verdict& v, const hook_context& ctx);
+
 /// The pipeline endpoint's answer [action, value, ctx] decoded: the verdict and the context.
 caf::expected<hook_verdict> decode_pipeline_answer(const payload& in, hook_context& ctx,
                                                    const std::string& plugin);

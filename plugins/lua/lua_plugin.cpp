@@ -24,7 +24,9 @@ namespace {
 /// Scripts larger than this are refused before compiling.
 constexpr std::size_t max_script_bytes = std::size_t{16} << 20;
 
-const char* const lifecycle_hooks[] = {"init", "start", "pause", "resume", "stop", "unload"};
+const char* const lifecycle_hooks[] = {"init",   "start",  "pause",
+                                       "resume", "stop",   "unload",
+                                       "close"}; // close: an agent-hook plugin's, after stop
 
 std::string file_stem(const std::string& path) {
   auto slash = path.find_last_of('/');
@@ -135,9 +137,19 @@ caf::error lua_plugin::impl::read_globals(const std::string& id, const std::stri
     md.dependencies = string_list(L, id, "dependencies");
     lua_pop(L, 1);
     lua_pushliteral(L, "plugin_priority");
-    if (lua_rawget(L, g) == LUA_TNUMBER && lua_isinteger(L, -1))
+    md.hook_priority = default_hook_priority;
+    if (lua_rawget(L, g) == LUA_TNUMBER && lua_isinteger(L, -1)) {
       md.priority = static_cast<std::int32_t>(lua_tointeger(L, -1));
-    lua_pop(L, 2);
+      md.hook_priority = md.priority;
+    }
+    lua_pop(L, 1);
+    for (auto point : all_hook_points) { // agent hooks: global functions of these names
+      lua_pushstring(L, to_string(point));
+      if (lua_rawget(L, g) == LUA_TFUNCTION)
+        md.hooks.emplace_back(to_string(point));
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
   });
   if (err)
     return err;
@@ -301,7 +313,13 @@ caf::error lua_plugin::init(plugin_context& ctx) {
 caf::error lua_plugin::start(plugin_context&) { return impl_->run_hook("start", nullptr); }
 caf::error lua_plugin::pause(plugin_context&) { return impl_->run_hook("pause", nullptr); }
 caf::error lua_plugin::resume(plugin_context&) { return impl_->run_hook("resume", nullptr); }
-caf::error lua_plugin::stop(plugin_context&) { return impl_->run_hook("stop", nullptr); }
+caf::error lua_plugin::stop(plugin_context&) {
+  auto err = impl_->run_hook("stop", nullptr);
+  if (!impl_->md.hooks.empty()) // an agent-hook plugin's close() runs when it stops
+    if (auto closed = impl_->run_hook("close", nullptr); !err)
+      err = std::move(closed);
+  return err;
+}
 
 caf::error lua_plugin::unload(plugin_context&) {
   caf::error err;
@@ -369,13 +387,19 @@ call_step lua_plugin::start_call(plugin_context& ctx, const invocation& inv) {
       }
       [[fallthrough]];
     }
-    case invocation::kind::function: {
+    case invocation::kind::function:
+    case invocation::kind::hook: {
       auto fn = runner->global_function(inv.name);
       if (!fn)
         return call_step::done(make_error(errc::not_found, id, detail_of(fn.error())));
       if (*fn == LUA_NOREF)
         return call_step::done(make_error(errc::not_found, id,
                                           "the script has no function named '" + inv.name + "'"));
+      if (inv.what == invocation::kind::hook) {
+        auto step = runner->begin(ticket, *fn, "hook '" + inv.name + "'", inv.input, true, true);
+        luaL_unref(runner->state(), LUA_REGISTRYINDEX, *fn);
+        return step;
+      }
       bool spread = inv.what == invocation::kind::function;
       auto what = (spread ? "function '" : "tool '") + inv.name + "'";
       auto step = runner->begin(ticket, *fn, what, inv.input, spread);

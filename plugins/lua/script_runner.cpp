@@ -21,6 +21,7 @@ struct script_runner::execution {
   std::string what;
   run_usage used;
   std::optional<outgoing_call> outgoing;
+  bool hook = false; ///< An agent hook: answers [action, value, ctx.state].
 };
 
 namespace {
@@ -35,10 +36,23 @@ struct start_frame {
   int fn;
   bool spread;
   bool decoding;
+  bool hook;
 };
 
 int finish_invoke(lua_State* L, int, lua_KContext) {
   return lua_gettop(L);
+}
+
+/// An agent hook's results: its ctx (kept at index 1) and what it returned become exactly
+/// action, value and ctx.state (docs/hooks.md).
+int finish_hook(lua_State* L, int, lua_KContext) {
+  lua_settop(L, 3);
+  if (lua_type(L, 1) == LUA_TTABLE)
+    lua_getfield(L, 1, "state");
+  else
+    lua_pushnil(L);
+  lua_remove(L, 1);
+  return 3;
 }
 
 /// The body of every invocation's coroutine: decodes the input into the function's arguments
@@ -55,6 +69,12 @@ int invoke_body(lua_State* L) {
   else
     push_prepared(L, *frame->input, frame->keys);
   frame->decoding = false;
+  if (frame->hook) { // keep the ctx argument (the last) below the function for finish_hook
+    lua_pushvalue(L, -1);
+    lua_insert(L, 1);
+    lua_callk(L, nargs, LUA_MULTRET, 0, finish_hook);
+    return finish_hook(L, LUA_OK, 0);
+  }
   lua_callk(L, nargs, LUA_MULTRET, 0, finish_invoke);
   return finish_invoke(L, LUA_OK, 0);
 }
@@ -156,6 +176,9 @@ caf::error script_runner::open(const std::string& source) {
     lua_pushlightuserdata(L, this);
     lua_pushcclosure(L, &script_runner::call_plugin, 1);
     lua_setfield(L, -2, "call_plugin");
+    lua_pushlightuserdata(L, this);
+    lua_pushcclosure(L, &script_runner::call_tool, 1);
+    lua_setfield(L, -2, "call_tool");
     base_globals_ = &sandbox_globals(L);
     lua_pop(L, 1);
   });
@@ -270,7 +293,7 @@ void script_runner::release_thread(thread_slot slot, bool failed) {
 }
 
 call_step script_runner::begin(std::uint64_t ticket, int fn, std::string what,
-                               const payload& input, bool spread) {
+                               const payload& input, bool spread, bool hook) {
   thread_local msgpack::zone zone;
   zone_clearer reset{zone};
   auto prepared = prepare_payload(zone, input, plugin_);
@@ -280,7 +303,7 @@ call_step script_runner::begin(std::uint64_t ticket, int fn, std::string what,
   if (!slot)
     return call_step::done(std::move(slot.error()));
   lua_State* T = slot->thread;
-  start_frame frame{&*prepared, &keys_, fn, spread, false};
+  start_frame frame{&*prepared, &keys_, fn, spread, false, hook};
   lua_pushcfunction(T, invoke_body);
   lua_pushlightuserdata(T, &frame);
   auto ex = spare_ ? std::move(spare_) : std::make_unique<execution>();
@@ -288,6 +311,7 @@ call_step script_runner::begin(std::uint64_t ticket, int fn, std::string what,
   ex->what = std::move(what);
   ex->used = {};
   ex->outgoing.reset();
+  ex->hook = hook;
   starting_ = &frame.decoding;
   auto step = run(ticket, std::move(ex), 1);
   starting_ = nullptr;
@@ -307,8 +331,9 @@ call_step script_runner::run(std::uint64_t ticket, std::unique_ptr<execution> ex
   ex->used.instructions += used.instructions;
   ex->used.time += used.time;
   if (status == LUA_OK && stop == stop_reason::none) {
-    caf::expected<payload> out = nres > 0 ? encode_value(T, lua_gettop(T) - nres + 1, plugin_)
-                                          : caf::expected<payload>{nil_payload()};
+    caf::expected<payload> out = ex->hook ? encode_values(T, nres)
+                                 : nres > 0 ? encode_value(T, lua_gettop(T) - nres + 1, plugin_)
+                                            : caf::expected<payload>{nil_payload()};
     release_thread(ex->slot, false);
     spare_ = std::move(ex);
     return call_step::done(std::move(out));
@@ -330,6 +355,20 @@ call_step script_runner::run(std::uint64_t ticket, std::unique_ptr<execution> ex
   release_thread(ex->slot, true);
   spare_ = std::move(ex);
   return call_step::done(std::move(err));
+}
+
+caf::expected<payload> script_runner::encode_values(lua_State* T, int n) {
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> out{buffer};
+  out.pack_array(static_cast<std::uint32_t>(n));
+  for (int i = lua_gettop(T) - n + 1; i <= lua_gettop(T); ++i) {
+    auto value = encode_value(T, i, plugin_);
+    if (!value)
+      return std::move(value.error());
+    buffer.write(reinterpret_cast<const char*>(value->bytes.data()), value->bytes.size());
+  }
+  const auto* data = reinterpret_cast<const std::uint8_t*>(buffer.data());
+  return payload{std::vector<std::uint8_t>(data, data + buffer.size())};
 }
 
 call_step script_runner::resume(std::uint64_t ticket, caf::expected<payload> answer) {
@@ -437,6 +476,16 @@ int script_runner::call_plugin(lua_State* L) {
   }
   self->current_->outgoing = outgoing_call{std::string(target, len), std::move(*input), timeout};
   return lua_yield(L, 0);
+}
+
+int script_runner::call_tool(lua_State* L) {
+  std::size_t len = 0;
+  const char* name = luaL_checklstring(L, 1, &len);
+  lua_pushlstring(L, tool_target_prefix.data(), tool_target_prefix.size());
+  lua_pushlstring(L, name, len);
+  lua_concat(L, 2);
+  lua_replace(L, 1); // call_plugin("troupe.tool/NAME", args, timeout): through the hook pipeline
+  return call_plugin(L);
 }
 
 std::map<std::string, std::int64_t> script_runner::counters() const {

@@ -44,8 +44,10 @@ public:
                        const std::map<std::string, std::string>* settings = nullptr);
 
   /// Starts function `fn` as a coroutine with `input` (one argument, or spread if `spread`).
+  /// With `hook` (an agent hook; input spread, its last argument the ctx table) it answers
+  /// [action, value, ctx.state] instead of its first result.
   call_step begin(std::uint64_t ticket, int fn, std::string what, const payload& input,
-                  bool spread);
+                  bool spread, bool hook = false);
 
   /// Resumes a suspended invocation with the answer to its call_plugin.
   call_step resume(std::uint64_t ticket, caf::expected<payload> answer);
@@ -91,8 +93,13 @@ private:
   caf::expected<thread_slot> acquire_thread();
   void release_thread(thread_slot slot, bool failed);
   call_step run(std::uint64_t ticket, std::unique_ptr<execution> ex, int nargs);
+  /// The top `n` values of T's stack as one msgpack array.
+  caf::expected<payload> encode_values(lua_State* T, int n);
   caf::error error_from(lua_State* T, int status, stop_reason stop, const std::string& what);
   static int call_plugin(lua_State* L);
+  /// call_tool(name, args[, timeout_ms]): call_plugin to "troupe.tool/NAME" (the manager runs
+  /// the tool with the hook pipeline around it).
+  static int call_tool(lua_State* L);
 
   std::string plugin_;
   std::string chunk_;
