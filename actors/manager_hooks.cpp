@@ -76,6 +76,8 @@ caf::expected<std::vector<hook_stage>> manager_impl::hook_stages(hook_point poin
                           "back or stopped");
     stages.push_back({e->config.id, e->handle});
   }
+  if (!runs_before(point)) // after hooks unwind: the first hook in sees the result last
+    std::reverse(stages.begin(), stages.end());
   return stages;
 }
 

@@ -136,7 +136,8 @@ private:
 
   /// Every registered plugin with agent hooks, by hook priority then registration.
   const std::vector<entry_ptr>& hook_chain();
-  /// The plugins whose `point` hook runs now, in order (Running ones only); unavailable naming
+  /// The plugins whose `point` hook runs now, in order (Running ones only): the chain's order
+  /// before a call, the reverse after it (hooks nest like middleware); unavailable naming
   /// a hook plugin that failed for good (calls fail closed rather than skip its hook).
   caf::expected<std::vector<hook_stage>> hook_stages(hook_point point);
   /// hook_chain as plugin_info, for `troupe hooks`.

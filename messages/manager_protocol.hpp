@@ -35,7 +35,7 @@ namespace troupe {
 ///   The hook pipeline runs around it (docs/hooks.md); call_tool, name, args, agent names the
 ///   agent for the hooks' ctx.
 /// - hook, point, [value, ctx]: runs the hooks of one model hook point (before_model_call or
-///   after_model_call) over `value`; answers [action, value, ctx] (plugins/api/hooks.hpp).
+///   after_model_call) over `value`; answers [action, value, ctx] (messages/hooks.hpp).
 /// - hooks: the plugins with agent hooks, in the order they run.
 /// - function, id, name, args: calls function `name` of plugin `id`.
 /// - subscribe, actor: sends the actor every later event as (event_atom, runtime_event) until it

@@ -35,7 +35,7 @@ typename Inspector::result_type inspect(Inspector& f, call_outcome& x) {
 /// tools answers the plugin's tools (empty unless Loaded, Running or Paused). call_tool checks the
 /// arguments against the tool's schema (bad_input naming each violation) and runs it while
 /// Running. function calls one of the plugin's functions by name (not_found if it has none).
-/// hook runs one of its agent hooks (point name, the argument array of plugins/api/hooks.hpp;
+/// hook runs one of its agent hooks (point name, the argument array of messages/hooks.hpp;
 /// answered [action, value, state]) while Running.
 /// export answers the plugin's state (its checkpoint; not_found if it keeps none) while Loaded,
 /// Running or Paused; import hands it a state exported from another instance of the same plugin.

@@ -18,7 +18,7 @@
 #include "messages/errors.hpp"
 #include "messages/payload.hpp"
 #include "messages/plugin_types.hpp"
-#include "plugins/api/hooks.hpp"
+#include "messages/hooks.hpp"
 #include "plugins/api/plugin_context.hpp"
 
 namespace troupe {
@@ -31,7 +31,7 @@ struct invocation {
   std::string name; ///< The tool, function or hook point; empty for execute.
   payload input;    ///< execute: the input; tool: the arguments object; function: an array of
                     ///< arguments (or a single value, passed as the only argument); hook: the
-                    ///< hook's argument array (plugins/api/hooks.hpp), answered [action, value,
+                    ///< hook's argument array (messages/hooks.hpp), answered [action, value,
                     ///< state].
 };
 

@@ -3,47 +3,14 @@
 // failures, the ctx (call id, agent, shared state), supervision and limits, stopped hook plugins,
 // the model hook endpoint, Lua's call_tool, and `hooks` in order.
 
-#include <fstream>
-#include <map>
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "actor_fixture.hpp"
-#include "actors/runtime.hpp"
-#include "messages/json_codec.hpp"
+#include "hooks/hook_fixture.hpp"
 #include "messages/manager_protocol.hpp"
-#include "plugins/api/hooks.hpp"
 #include "plugins/api/plugin.hpp"
 
 namespace troupe::test {
 namespace {
 
 using nlohmann::json;
-
-/// The JSON of a payload (a test failure and null if it has none).
-json json_of(const payload& p) {
-  auto out = payload_to_json(p);
-  if (!out) {
-    ADD_FAILURE() << describe(out.error());
-    return nullptr;
-  }
-  return *out;
-}
-
-/// A tool plugin: `echo` answers its args with the number of calls it has served; `fail` fails.
-const char* const tool_script = R"(
-plugin_name = "tools"
-calls = 0
-tools = {
-  { name = "echo", description = "answers its arguments",
-    parameters = { type = "object" },
-    handler = function(args) calls = calls + 1; args.served = calls; return args end },
-  { name = "fail", description = "always fails", parameters = { type = "object" },
-    handler = function(args) error("the tool failed on purpose", 0) end },
-}
-function execute(input) return calls end
-)";
 
 /// A hook plugin that appends its id to args.trail (before) and result.after_trail (after).
 std::string trail_hook(const std::string& id, int priority) {
@@ -83,56 +50,6 @@ public:
   }
 };
 
-class HookPipeline : public actor_fixture {
-protected:
-  HookPipeline() {
-    runtime_options opts;
-    opts.call_timeout = std::chrono::milliseconds{10000};
-    opts.natives = example_natives();
-    opts.natives->add<native_tagger>("native_tagger");
-    rt = std::make_unique<runtime>(sys, std::move(opts));
-  }
-
-  /// Writes `source` to NAME.lua in the temp dir and adds it as plugin `id`.
-  void add_script(const std::string& id, const std::string& source,
-                  std::map<std::string, std::string> settings = {}) {
-    auto path = dir.file(id + ".lua");
-    std::ofstream(path) << source;
-    auto md = rt->add(lua_spec(config_for(id, std::move(settings)), path));
-    ASSERT_TRUE(md) << describe(md.error());
-  }
-
-  void start_all() {
-    auto started = rt->start_all();
-    ASSERT_TRUE(started) << describe(started.error());
-  }
-
-  caf::expected<json> tool(const std::string& name, const json& args,
-                           const std::string& agent = {}) {
-    auto out = rt->call_tool(name, payload_from_json(args), agent);
-    if (!out)
-      return std::move(out.error());
-    return json_of(*out);
-  }
-
-  /// How many calls the tool plugin served.
-  std::int64_t tool_calls() {
-    auto out = rt->execute("tools", payload_from_json(nullptr));
-    return out ? json_of(*out).get<std::int64_t>() : -1;
-  }
-
-  temp_dir dir;
-  std::unique_ptr<runtime> rt;
-};
-
-std::string text_of(const caf::error& err) {
-  return describe(err);
-}
-
-#define EXPECT_CONTAINS(haystack, needle)                                                        \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos)                              \
-    << "expected [" << (needle) << "] in [" << (haystack) << "]"
-
 TEST_F(HookPipeline, WithoutHooksAToolCallAnswersAsBefore) {
   add_script("tools", tool_script);
   start_all();
@@ -142,7 +59,7 @@ TEST_F(HookPipeline, WithoutHooksAToolCallAnswersAsBefore) {
   EXPECT_EQ((*out)["served"], 1);
 }
 
-TEST_F(HookPipeline, HooksRunInAscendingPriorityWithTiesInRegistrationOrder) {
+TEST_F(HookPipeline, BeforeHooksRunInAscendingPriorityTiesInRegistrationOrderAfterHooksUnwind) {
   add_script("tools", tool_script);
   add_script("late", trail_hook("late", 50));
   add_script("first", trail_hook("first", 10));
@@ -151,7 +68,7 @@ TEST_F(HookPipeline, HooksRunInAscendingPriorityWithTiesInRegistrationOrder) {
   auto out = tool("echo", json::object());
   ASSERT_TRUE(out) << text_of(out.error());
   EXPECT_EQ((*out)["trail"], json({"first", "late", "also_late"}));
-  EXPECT_EQ((*out)["after_trail"], json({"first", "late", "also_late"}));
+  EXPECT_EQ((*out)["after_trail"], json({"also_late", "late", "first"}));
   auto order = rt->hooks();
   ASSERT_TRUE(order) << text_of(order.error());
   std::vector<std::string> ids;
@@ -289,6 +206,7 @@ function execute() end)");
 TEST_F(HookPipeline, ANativePluginsHookTakesPartInPriorityOrder) {
   add_script("tools", tool_script);
   add_script("lua_after", trail_hook("lua_after", 30));
+  rt->natives().add<native_tagger>("native_tagger");
   auto md = rt->add(native_spec(config_for("tagger"), "native_tagger"));
   ASSERT_TRUE(md) << describe(md.error());
   start_all();

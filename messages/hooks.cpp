@@ -1,4 +1,4 @@
-#include "plugins/api/hooks.hpp"
+#include "messages/hooks.hpp"
 
 #include <msgpack.hpp>
 
