@@ -21,6 +21,7 @@ std::string to_string(event_kind x) {
     case event_kind::rolled_back: return "rolled_back";
     case event_kind::member_up: return "member_up";
     case event_kind::member_down: return "member_down";
+    case event_kind::alert: return "alert";
   }
   return "unknown";
 }

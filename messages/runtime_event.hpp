@@ -27,6 +27,9 @@ enum class event_kind : std::uint8_t {
   rolled_back,      ///< The previous version serves again.
   member_up,        ///< A node joined the cluster, or came back (detail: its name and address).
   member_down,      ///< A node of the cluster went away (detail: its name, address and why).
+  alert,            ///< A monitor plugin's rule fired (plugin: the plugin it is about, "*" for
+                    ///< all plugins; group: the monitor's id; detail: rule, kind, value,
+                    ///< threshold and the monitor's message). See docs/builtin-plugins.md.
 };
 
 /// One event. Times are milliseconds since the Unix epoch (system clock).

@@ -1,5 +1,7 @@
 #include "node/node.hpp"
 
+#include <cstdlib>
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
@@ -16,6 +18,7 @@
 #include "cluster/transport.hpp"
 #include "messages/errors.hpp"
 #include "messages/registration.hpp"
+#include "node/monitor_feeder.hpp"
 #include "plugins/kinds/standard_kinds.hpp"
 #include "plugins/native/registry.hpp"
 
@@ -77,6 +80,8 @@ caf::error node::assemble(node_options opts) {
       return std::move(added.error()); // the destructor stops what was added
   if (auto started = runtime_->start_all(); !started)
     return std::move(started.error());
+  if (auto err = start_monitor_feeders())
+    return err;
   if (!config_.watch.directories.empty())
     if (auto err = runtime_->watch(config_.watch))
       return err;
@@ -88,6 +93,35 @@ caf::error node::assemble(node_options opts) {
       return err;
   if (opts.publish && config_.http.listen)
     return start_http();
+  return {};
+}
+
+caf::error node::start_monitor_feeders() {
+  auto plugins = runtime_->list();
+  if (!plugins)
+    return std::move(plugins.error());
+  for (const auto& info : *plugins) {
+    if (info.metadata.type.kind != plugin_kind::monitor)
+      continue;
+    const auto& id = info.metadata.id;
+    monitor_feeder_options opts;
+    opts.plugin = id;
+    auto base = id.substr(0, id.find('#')); // a replica "ID#n" has the settings of ID
+    for (const auto& spec : config_.plugins) {
+      auto it = spec.config.settings.find("interval_ms");
+      if ((spec.config.id == base || spec.config.id == id) && it != spec.config.settings.end()) {
+        char* end = nullptr;
+        auto ms = std::strtoll(it->second.c_str(), &end, 10);
+        if (end == it->second.c_str() || *end != '\0' || ms <= 0)
+          return make_error(errc::config_error, id, "setting 'interval_ms' must be a positive "
+                                                    "integer, not '" + it->second + "'");
+        opts.interval = std::chrono::milliseconds{ms};
+      }
+    }
+    spdlog::info("node '{}': monitor '{}' fed every {} ms", config_.name, id,
+                 opts.interval.count());
+    feeders_.push_back(spawn_monitor_feeder(*system_, runtime_->manager(), std::move(opts)));
+  }
   return {};
 }
 
@@ -163,7 +197,10 @@ caf::error node::start_cluster() {
 }
 
 node::~node() {
-  http_.reset(); // first: no new calls from outside
+  for (auto& feeder : feeders_) // first: no observe calls during the shutdown
+    caf::anon_send_exit(feeder, caf::exit_reason::user_shutdown);
+  feeders_.clear();
+  http_.reset(); // no new calls from outside
   gateway_.reset();
   if (member_) // first: peers stop sending calls here
     caf::anon_send_exit(member_, caf::exit_reason::user_shutdown);

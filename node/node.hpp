@@ -110,6 +110,9 @@ private:
   caf::error start_gateway();
   /// Opens the [http] door.
   caf::error start_http();
+  /// Spawns a monitor feeder (node/monitor_feeder.hpp) for every running plugin of type
+  /// monitor, fed every `interval_ms` of its settings (default 1000).
+  caf::error start_monitor_feeders();
   /// Warns when a door listens beyond loopback without a token.
   void warn_if_open(const std::string& door, const std::string& host, const std::string& token,
                     const char* key) const;
@@ -125,6 +128,7 @@ private:
   node_actor member_;
   std::unique_ptr<rpc_gateway> gateway_;
   std::unique_ptr<http_door> http_;
+  std::vector<caf::actor> feeders_;
 };
 
 } // namespace troupe
