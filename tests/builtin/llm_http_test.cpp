@@ -156,6 +156,24 @@ TEST_F(LlmHttp, SlowAnswerBeyondTimeoutIsATimeout) {
   EXPECT_LT(took, std::chrono::seconds{4});
 }
 
+TEST_F(LlmHttp, TimedOutAttemptIsRetried) {
+  auto s = base();
+  s["timeout_ms"] = "300";
+  s["retries"] = "1";
+  ready(s);
+  server.script({[this](const httplib::Request&, httplib::Response& res) {
+                   server.hold(std::chrono::seconds{5}); // released when the test ends
+                   res.set_content(completion("late").dump(), "application/json");
+                 },
+                 answer(200, completion("on time"))});
+  auto out = chat(hello());
+  server.release();
+  ASSERT_TRUE(out) << describe(out.error());
+  EXPECT_EQ(*out, completion("on time"));
+  EXPECT_EQ(server.received().size(), 2u);
+  EXPECT_EQ(sleeps.size(), 1u);
+}
+
 TEST_F(LlmHttp, RefusedConnectionIsRetriedThenUnavailable) {
   auto port = closed_port();
   ASSERT_NE(port, 0);

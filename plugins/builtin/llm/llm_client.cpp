@@ -141,8 +141,7 @@ llm_client::attempt_result llm_client::attempt(const std::string& body) {
     r.retry_after = parse_retry_after(res.get_header_value("retry-after-ms"),
                                       res.get_header_value("Retry-After"));
   } else if (late || err == httplib::Error::ConnectionTimeout
-             || ((err == httplib::Error::Read || err == httplib::Error::Write)
-                 && elapsed * 20 >= settings_.timeout * 19)) {
+             || elapsed * 20 >= settings_.timeout * 19) { // a read, write or connect ran out
     r.what = attempt_result::kind::timeout;
   } else {
     r.what = err == httplib::Error::SSLServerVerification || err == httplib::Error::SSLLoadingCerts
