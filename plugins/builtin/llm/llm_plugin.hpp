@@ -36,10 +36,13 @@ public:
   /// `sleep` waits between retries (tests record instead); default: sleep_for.
   explicit llm_plugin(llm_client::sleeper sleep = {});
 
+  /// Class "llm", type llm, capabilities "chat" and blocking_capability (a detached host).
   plugin_metadata metadata() const override;
 
   /// Reads the settings (config_error naming the plugin if one is bad).
   caf::error load(plugin_context& ctx) override;
+
+  /// Drops the client and every suspended call; the counters stay.
   caf::error unload(plugin_context& ctx) override;
 
   /// The model call alone, without hooks: only for code that drives a plugin object directly
@@ -57,6 +60,7 @@ public:
   call_step continue_call(plugin_context& ctx, std::uint64_t ticket,
                           caf::expected<payload> answer) override;
 
+  /// Forgets a suspended call (its caller was answered already).
   void abandon_call(plugin_context& ctx, std::uint64_t ticket) override;
 
   /// The endpoint and model it uses; an error before load.

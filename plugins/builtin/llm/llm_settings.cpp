@@ -1,7 +1,6 @@
 #include "plugins/builtin/llm/llm_settings.hpp"
 
 #include <cstdlib>
-#include <optional>
 
 #include "messages/errors.hpp"
 
