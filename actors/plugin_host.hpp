@@ -49,6 +49,10 @@ struct host_options {
   plugin_rebuild rebuild;
   /// Shared with the manager's watchdog. Optional.
   std::shared_ptr<detail::call_probe> probe;
+  /// Run the host on a thread of its own (caf::detached) instead of the shared scheduler. Set by
+  /// spawn_plugin_host itself when the plugin's metadata lists blocking_capability; set it here
+  /// for a successor, which has no plugin object to ask. Default: false.
+  bool detached = false;
 };
 
 /// The manager's view of a host it made: the plugin interface plus the supervision messages.
@@ -81,7 +85,8 @@ using host_report_actor =
 /// (with opts.rebuild) makes a successor that holds calls until revived. A fatal error
 /// (errc::fatal returned by, or an exception escaping, plugin code) answers the call that raised it
 /// with errc::crashed naming the plugin and the reason; then, without `opts.rebuild`, the actor
-/// ends with that error as its exit reason.
+/// ends with that error as its exit reason. The host is detached (its own thread) when
+/// opts.detached is set or `impl`'s metadata lists blocking_capability.
 host_actor spawn_plugin_host(caf::actor_system& sys, std::string id, std::unique_ptr<plugin> impl,
                              std::shared_ptr<shared_state> shared, host_options opts);
 

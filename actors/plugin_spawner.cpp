@@ -29,6 +29,7 @@ void plugin_spawner::remove_factory(const std::string& id) {
   std::lock_guard<std::mutex> guard{mtx_};
   factories_.erase(id);
   probes_.erase(id);
+  detached_.erase(id);
 }
 
 bool plugin_spawner::knows(const std::string& id) const {
@@ -87,11 +88,20 @@ plugin_actor plugin_spawner::spawn_host(const std::string& id, const std::string
       return spawner->make(id);
     return make_error(errc::unavailable, id, "its runtime is gone");
   };
+  bool blocking = false;
+  try {
+    blocking = impl && is_blocking(impl->metadata());
+  } catch (...) {
+    // its metadata fails again at load, where the error is reported
+  }
   {
     std::lock_guard<std::mutex> guard{mtx_};
     const auto* spec = find_group(groups_, group.empty() ? root_group : group);
     opts.group = spec ? *spec : *find_group(supervision_config{}, root_group);
     probes_[id] = opts.probe;
+    if (blocking)
+      detached_.insert(id);
+    opts.detached = detached_.count(id) > 0; // a successor has no object to ask
   }
   auto host = spawn_plugin_host(sys_, id, std::move(impl), shared_, std::move(opts));
   return caf::actor_cast<plugin_actor>(host);

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include <caf/expected.hpp>
@@ -86,6 +87,9 @@ private:
   supervision_config groups_;
   std::map<std::string, plugin_factory> factories_;
   std::map<std::string, std::shared_ptr<detail::call_probe>> probes_;
+  /// Ids whose plugin is blocking (plugin.hpp's blocking_capability): their successors, spawned
+  /// without a plugin object, are detached too.
+  std::set<std::string> detached_;
 };
 
 } // namespace troupe

@@ -245,6 +245,16 @@ namespace troupe {
 
 host_actor spawn_plugin_host(caf::actor_system& sys, std::string id, std::unique_ptr<plugin> impl,
                              std::shared_ptr<shared_state> shared, host_options opts) {
+  if (impl && !opts.detached) {
+    try {
+      opts.detached = is_blocking(impl->metadata());
+    } catch (...) {
+      // its metadata fails again at load, where the error is reported
+    }
+  }
+  if (opts.detached)
+    return sys.spawn<detail::plugin_host, caf::detached>(std::move(id), std::move(impl),
+                                                         std::move(shared), std::move(opts));
   return sys.spawn<detail::plugin_host>(std::move(id), std::move(impl), std::move(shared),
                                         std::move(opts));
 }

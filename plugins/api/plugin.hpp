@@ -212,6 +212,21 @@ public:
   virtual std::map<std::string, std::int64_t> counters() const { return {}; }
 };
 
+/// The capability a plugin lists in its metadata when its calls block their thread for long
+/// (network I/O, a model call): its host then runs detached, on a thread of its own, instead of
+/// on the actor system's shared scheduler, so that it cannot stall other plugins. Decided when
+/// the host is spawned (a reload keeps the host's thread). See docs/plugins.md ("Blocking
+/// plugins").
+constexpr const char* blocking_capability = "blocking";
+
+/// True if `md` lists blocking_capability.
+inline bool is_blocking(const plugin_metadata& md) {
+  for (const auto& c : md.capabilities)
+    if (c == blocking_capability)
+      return true;
+  return false;
+}
+
 /// Makes a fresh, unloaded plugin instance, or says why it cannot. Used to spawn and (later) to
 /// restart or reload a plugin. Must be callable more than once.
 using plugin_factory = std::function<caf::expected<std::unique_ptr<plugin>>()>;
