@@ -5,7 +5,7 @@
 
 #include "llm_fixture.hpp"
 #include "messages/msgpack_codec.hpp"
-#include "plugins/api/hooks.hpp"
+#include "messages/hooks.hpp"
 
 namespace troupe::test {
 namespace {
