@@ -50,6 +50,14 @@ LUA
 printf '"hello"\n"spin"\n"escape"\n"still here"\n' \
   | "$T" exec --script /tmp/troupe-demo.lua --limit wall_time_ms=100
 
+AGENT=deploy/agent.toml
+say "Agent hooks around every tool call: rate limiter, cache, redactor, audit log" "troupe hooks -c $AGENT"
+"$T" hooks -c "$AGENT" | grep -E '"(plugin|hook_priority)"'
+say "A tool call passes the pipeline; the redactor masks personal data" "troupe call-tool multiply; troupe exec redactor"
+"$T" call-tool multiply '{"a": 17, "b": 23}' -c "$AGENT"
+"$T" exec redactor '{"note": "mail ann@example.com, card 4111 1111 1111 1111"}' -c "$AGENT"
+echo "(scripts/agent.lua runs a whole agent turn against any OpenAI-compatible server: see README)"
+
 port=$(( 20000 + RANDOM % 20000 ))
 say "A node: troupe run publishes the manager; other processes use --node" "troupe run $CFG --port $port &"
 "$T" run "$CFG" --port "$port" 2> /tmp/troupe-demo-node.log &

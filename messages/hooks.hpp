@@ -61,6 +61,10 @@ std::string hook_target(hook_point p);
 /// The prefix of hook_target's targets.
 constexpr std::string_view hook_target_prefix = "troupe.hooks/";
 
+/// The outgoing-call target that answers every tool of the node as a msgpack array of
+/// {plugin, name, description, parameters} (an agent script's list for its model).
+constexpr std::string_view tools_target = "troupe.tools";
+
 /// The prefix of the outgoing-call target through which a plugin calls a tool (through the
 /// pipeline): "troupe.tool/NAME".
 constexpr std::string_view tool_target_prefix = "troupe.tool/";

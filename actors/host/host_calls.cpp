@@ -5,6 +5,7 @@
 
 #include "actors/plugin_directory.hpp"
 #include "messages/errors.hpp"
+#include "messages/json_codec.hpp"
 
 namespace troupe::detail {
 
@@ -131,12 +132,42 @@ caf::expected<payload> plugin_host::finish(clock_type::time_point started,
 }
 
 bool plugin_host::is_pipeline_target(const std::string& target) {
-  return target.compare(0, hook_target_prefix.size(), hook_target_prefix) == 0
+  return target == tools_target
+         || target.compare(0, hook_target_prefix.size(), hook_target_prefix) == 0
          || target.compare(0, tool_target_prefix.size(), tool_target_prefix) == 0;
 }
 
+namespace {
+
+/// The tools as a msgpack array of {plugin, name, description, parameters} (parameters as the
+/// JSON Schema's value, not its text), for an agent script to hand a model.
+payload tools_payload(const std::vector<tool_info>& tools) {
+  auto list = nlohmann::json::array();
+  for (const auto& t : tools) {
+    auto schema = nlohmann::json::parse(t.parameters.empty() ? "{\"type\":\"object\"}"
+                                                             : t.parameters,
+                                        nullptr, false);
+    if (schema.is_discarded())
+      schema = {{"type", "object"}};
+    list.push_back({{"plugin", t.plugin}, {"name", t.name}, {"description", t.description},
+                    {"parameters", std::move(schema)}});
+  }
+  return payload_from_json(list);
+}
+
+} // namespace
+
 template <class OnOk, class OnError>
 void plugin_host::ask_pipeline(outgoing_call call, OnOk on_ok, OnError on_error) {
+  if (call.target == tools_target) {
+    request(opts_.manager, call.timeout, tools_atom::value)
+      .then([on_ok](std::vector<tool_info>& tools) mutable {
+              auto listed = tools_payload(tools);
+              on_ok(listed);
+            },
+            std::move(on_error));
+    return;
+  }
   if (call.target.compare(0, tool_target_prefix.size(), tool_target_prefix) == 0) {
     auto tool = call.target.substr(tool_target_prefix.size());
     request(opts_.manager, call.timeout, call_tool_atom::value, std::move(tool),

@@ -98,7 +98,8 @@ private:
                                 caf::expected<payload> out);
   void drive(call_step step, waiting_call w);
   /// True for the outgoing-call targets the manager serves: "troupe.hooks/POINT" (the hook
-  /// pipeline of a model hook point) and "troupe.tool/NAME" (a tool call through the pipeline).
+  /// pipeline of a model hook point), "troupe.tool/NAME" (a tool call through the pipeline) and
+  /// "troupe.tools" (every tool, listed).
   static bool is_pipeline_target(const std::string& target);
   /// Sends an outgoing call to such a target to the manager (a tool call names this plugin as
   /// the agent).

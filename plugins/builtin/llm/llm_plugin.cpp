@@ -92,7 +92,7 @@ call_step llm_plugin::begin_call(plugin_context& ctx, const invocation& inv) {
   auto ticket = next_ticket_++;
   pending p;
   p.request = std::move(req->request);
-  p.hook.call_id = ticket;
+  p.hook.call_id = 0; // the pipeline numbers the call (runtime-wide) and answers the ctx
   p.hook.agent = std::move(req->agent);
   outgoing_call call{hook_target(hook_point::before_model_call),
                      encode_pipeline_request(p.request, p.hook), settings_.hook_timeout};
