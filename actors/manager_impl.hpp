@@ -78,24 +78,20 @@ private:
   void ask(const Handle& dest, std::chrono::milliseconds timeout,
            typename as_is<std::function<void(Rs&...)>>::type on_ok,
            std::function<void(caf::error&)> on_error, Ts&&... xs) {
-    auto settled = deadlines_.add(clock().now() + timeout, [on_error] {
+    auto ticket = deadlines_.add(clock().now() + timeout, [on_error] {
       caf::error err = caf::sec::request_timeout;
       on_error(err);
     });
     schedule_tick();
     request(dest, caf::infinite, std::forward<Ts>(xs)...)
       .then(
-        [settled, on_ok](Rs&... xs) {
-          if (!*settled) {
-            *settled = true;
+        [this, ticket, on_ok](Rs&... xs) {
+          if (deadlines_.settle(ticket))
             on_ok(xs...);
-          }
         },
-        [settled, on_error](caf::error& err) {
-          if (!*settled) {
-            *settled = true;
+        [this, ticket, on_error](caf::error& err) {
+          if (deadlines_.settle(ticket))
             on_error(err);
-          }
         });
   }
   /// Makes sure the tick runs (it keeps running once started).

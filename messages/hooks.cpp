@@ -9,21 +9,26 @@ namespace troupe {
 
 namespace {
 
-using packer = msgpack::packer<msgpack::sbuffer>;
+/// Builds one payload: a packer over its bytes.
+struct builder {
+  payload out;
+  payload_writer writer{out.bytes};
+  msgpack::packer<payload_writer> pk{writer};
 
-void put_raw(msgpack::sbuffer& buf, const payload& p) {
+  builder() { out.bytes.reserve(128); }
+  payload take() { return std::move(out); }
+};
+
+using packer = msgpack::packer<payload_writer>;
+
+void put_raw(payload_writer& buf, const payload& p) {
   if (p.bytes.empty())
     buf.write("\xc0", 1); // an empty payload travels as nil
   else
     buf.write(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
 }
 
-payload to_payload(const msgpack::sbuffer& buf) {
-  const auto* data = reinterpret_cast<const std::uint8_t*>(buf.data());
-  return payload{std::vector<std::uint8_t>(data, data + buf.size())};
-}
-
-void put_context(msgpack::sbuffer& buf, const hook_context& ctx) {
+void put_context(payload_writer& buf, const hook_context& ctx) {
   packer out{buf};
   out.pack_map(ctx.error_code ? 4 : 3);
   out.pack("call_id");
@@ -122,8 +127,9 @@ std::string hook_target(hook_point p) {
 }
 
 payload encode_hook_call(const hook_call& call) {
-  msgpack::sbuffer buf;
-  packer out{buf};
+  builder b;
+  auto& buf = b.writer;
+  auto& out = b.pk;
   switch (call.point) {
     case hook_point::before_tool_call:
       out.pack_array(3);
@@ -143,7 +149,7 @@ payload encode_hook_call(const hook_call& call) {
       break;
   }
   put_context(buf, call.ctx);
-  return to_payload(buf);
+  return b.take();
 }
 
 caf::expected<hook_call> decode_hook_call(hook_point point, const payload& in,
@@ -182,8 +188,9 @@ caf::expected<hook_call> decode_hook_call(hook_point point, const payload& in,
 }
 
 payload encode_verdict(const hook_verdict& v, const payload& state) {
-  msgpack::sbuffer buf;
-  packer out{buf};
+  builder b;
+  auto& buf = b.writer;
+  auto& out = b.pk;
   out.pack_array(3);
   switch (v.action) {
     case hook_action::keep: out.pack_nil(); break;
@@ -195,7 +202,7 @@ payload encode_verdict(const hook_verdict& v, const payload& state) {
   else
     put_raw(buf, v.value);
   put_raw(buf, state);
-  return to_payload(buf);
+  return b.take();
 }
 
 caf::expected<hook_verdict> decode_verdict(const payload& in, payload& state,
@@ -218,9 +225,9 @@ caf::expected<hook_verdict> decode_verdict(const payload& in, payload& state,
 }
 
 payload encode_hook_context(const hook_context& ctx) {
-  msgpack::sbuffer buf;
-  put_context(buf, ctx);
-  return to_payload(buf);
+  builder b;
+  put_context(b.writer, ctx);
+  return b.take();
 }
 
 caf::expected<hook_context> decode_hook_context(const payload& in, const std::string& plugin) {
@@ -231,22 +238,24 @@ caf::expected<hook_context> decode_hook_context(const payload& in, const std::st
 }
 
 payload encode_pipeline_request(const payload& value, const hook_context& ctx) {
-  msgpack::sbuffer buf;
-  packer out{buf};
+  builder b;
+  auto& buf = b.writer;
+  auto& out = b.pk;
   out.pack_array(2);
   put_raw(buf, value);
   put_context(buf, ctx);
-  return to_payload(buf);
+  return b.take();
 }
 
 payload encode_pipeline_answer(const hook_verdict& v, const hook_context& ctx) {
-  msgpack::sbuffer buf;
-  packer out{buf};
+  builder b;
+  auto& buf = b.writer;
+  auto& out = b.pk;
   out.pack_array(3);
   out.pack(v.action == hook_action::short_circuit ? "short_circuit" : "continue");
   put_raw(buf, v.value);
   put_context(buf, ctx);
-  return to_payload(buf);
+  return b.take();
 }
 
 caf::expected<hook_verdict> decode_pipeline_answer(const payload& in, hook_context& ctx,

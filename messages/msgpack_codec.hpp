@@ -13,13 +13,24 @@
 
 namespace troupe {
 
+/// A msgpack-c stream that appends to a payload's bytes (no intermediate buffer: msgpack-c's
+/// sbuffer starts at 8 KiB, which costs more than small values take to pack).
+struct payload_writer {
+  std::vector<std::uint8_t>& bytes;
+  void write(const char* data, std::size_t n) {
+    bytes.insert(bytes.end(), reinterpret_cast<const std::uint8_t*>(data),
+                 reinterpret_cast<const std::uint8_t*>(data) + n);
+  }
+};
+
 /// Packs any msgpack-c packable value into a payload.
 template <class T>
 payload pack(const T& value) {
-  msgpack::sbuffer buffer;
-  msgpack::pack(buffer, value);
-  const auto* data = reinterpret_cast<const std::uint8_t*>(buffer.data());
-  return payload{std::vector<std::uint8_t>(data, data + buffer.size())};
+  payload out;
+  out.bytes.reserve(32);
+  payload_writer writer{out.bytes};
+  msgpack::pack(writer, value);
+  return out;
 }
 
 /// The deepest nesting of arrays and maps a payload may have; deeper ones are bad_input.

@@ -358,17 +358,17 @@ call_step script_runner::run(std::uint64_t ticket, std::unique_ptr<execution> ex
 }
 
 caf::expected<payload> script_runner::encode_values(lua_State* T, int n) {
-  msgpack::sbuffer buffer;
-  msgpack::packer<msgpack::sbuffer> out{buffer};
+  payload result;
+  payload_writer writer{result.bytes};
+  msgpack::packer<payload_writer> out{writer};
   out.pack_array(static_cast<std::uint32_t>(n));
   for (int i = lua_gettop(T) - n + 1; i <= lua_gettop(T); ++i) {
     auto value = encode_value(T, i, plugin_);
     if (!value)
       return std::move(value.error());
-    buffer.write(reinterpret_cast<const char*>(value->bytes.data()), value->bytes.size());
+    writer.write(reinterpret_cast<const char*>(value->bytes.data()), value->bytes.size());
   }
-  const auto* data = reinterpret_cast<const std::uint8_t*>(buffer.data());
-  return payload{std::vector<std::uint8_t>(data, data + buffer.size())};
+  return result;
 }
 
 call_step script_runner::resume(std::uint64_t ticket, caf::expected<payload> answer) {

@@ -33,11 +33,12 @@ TEST(DeadlineQueue, AnEntrySettledByItsAnswerNeverExpires) {
   deadline_queue q;
   time_point t0{};
   int expired = 0;
-  auto settled = q.add(t0 + milliseconds{10}, [&] { ++expired; });
-  *settled = true; // the answer came
+  auto ticket = q.add(t0 + milliseconds{10}, [&] { ++expired; });
+  EXPECT_TRUE(q.settle(ticket)); // the answer came
+  EXPECT_EQ(q.size(), 0u) << "a settled entry is forgotten at once";
   q.expire(t0 + milliseconds{50});
   EXPECT_EQ(expired, 0);
-  EXPECT_EQ(q.size(), 0u);
+  EXPECT_FALSE(q.settle(ticket)) << "settled once";
 }
 
 TEST(DeadlineQueue, ExpiriesRunInDueOrderAndSettleTheirEntries) {
@@ -48,8 +49,8 @@ TEST(DeadlineQueue, ExpiriesRunInDueOrderAndSettleTheirEntries) {
   auto early = q.add(t0 + milliseconds{10}, [&] { order.push_back("early"); });
   q.expire(t0 + milliseconds{40});
   EXPECT_EQ(order, (std::vector<std::string>{"early", "late"}));
-  EXPECT_TRUE(*early);
-  EXPECT_TRUE(*late) << "a late answer then finds its entry settled";
+  EXPECT_FALSE(q.settle(early));
+  EXPECT_FALSE(q.settle(late)) << "a late answer then finds its entry settled";
 }
 
 TEST(DeadlineQueue, AnExpiryMayAddANewEntry) {
