@@ -96,17 +96,27 @@ caf::error node::assemble(node_options opts) {
   return {};
 }
 
+bool node::is_builtin_monitor(const std::string& id) const {
+  for (const auto& spec : config_.plugins) {
+    if (spec.config.id != id || spec.kind != "native")
+      continue;
+    auto cls = spec.keys.find("class");
+    return (cls == spec.keys.end() ? spec.config.id : cls->second) == "monitor";
+  }
+  return false;
+}
+
 caf::error node::start_monitor_feeders() {
   auto plugins = runtime_->list();
   if (!plugins)
     return std::move(plugins.error());
   for (const auto& info : *plugins) {
-    if (info.metadata.type.kind != plugin_kind::monitor)
-      continue;
     const auto& id = info.metadata.id;
+    auto base = id.substr(0, id.find('#')); // a replica "ID#n" has the settings of ID
+    if (!is_builtin_monitor(base))
+      continue; // other plugins of type monitor (a Lua hook, say) are not fed
     monitor_feeder_options opts;
     opts.plugin = id;
-    auto base = id.substr(0, id.find('#')); // a replica "ID#n" has the settings of ID
     for (const auto& spec : config_.plugins) {
       auto it = spec.config.settings.find("interval_ms");
       if ((spec.config.id == base || spec.config.id == id) && it != spec.config.settings.end()) {

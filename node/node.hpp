@@ -110,9 +110,12 @@ private:
   caf::error start_gateway();
   /// Opens the [http] door.
   caf::error start_http();
-  /// Spawns a monitor feeder (node/monitor_feeder.hpp) for every running plugin of type
-  /// monitor, fed every `interval_ms` of its settings (default 1000).
+  /// Spawns a monitor feeder (node/monitor_feeder.hpp) for every running instance of the
+  /// built-in monitor class, fed every `interval_ms` of its settings (default 1000).
   caf::error start_monitor_feeders();
+  /// True if config entry `id` is an instance of the built-in monitor class (native, class
+  /// "monitor"): those get a feeder.
+  bool is_builtin_monitor(const std::string& id) const;
   /// Warns when a door listens beyond loopback without a token.
   void warn_if_open(const std::string& door, const std::string& host, const std::string& token,
                     const char* key) const;
