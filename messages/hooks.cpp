@@ -103,6 +103,29 @@ caf::expected<hook_action> action_from(const msgpack::object& o, const std::stri
                            "\"short_circuit\" or nothing");
 }
 
+/// An answer [action, value, third] decoded: its object tree and its action.
+struct answer_triple {
+  msgpack::object_handle handle;
+  hook_action action;
+  const msgpack::object* items; ///< The three elements (they live as long as `handle`).
+};
+
+/// Decodes an answer of the shape [action, value, third]; bad_input saying `shape` otherwise.
+caf::expected<answer_triple> read_answer(const payload& in, const std::string& plugin,
+                                         const char* shape) {
+  auto handle = unpack(in, plugin);
+  if (!handle)
+    return std::move(handle.error());
+  const auto& o = handle->get();
+  if (o.type != msgpack::type::ARRAY || o.via.array.size != 3)
+    return malformed(plugin, shape);
+  auto action = action_from(o.via.array.ptr[0], plugin);
+  if (!action)
+    return std::move(action.error());
+  const auto* items = o.via.array.ptr;
+  return answer_triple{std::move(*handle), *action, items};
+}
+
 } // namespace
 
 const char* to_string(hook_point p) {
@@ -207,20 +230,14 @@ payload encode_verdict(const hook_verdict& v, const payload& state) {
 
 caf::expected<hook_verdict> decode_verdict(const payload& in, payload& state,
                                            const std::string& plugin) {
-  auto handle = unpack(in, plugin);
-  if (!handle)
-    return std::move(handle.error());
-  const auto& o = handle->get();
-  if (o.type != msgpack::type::ARRAY || o.via.array.size != 3)
-    return malformed(plugin, "a hook's answer must be [action, value, state]");
-  auto action = action_from(o.via.array.ptr[0], plugin);
-  if (!action)
-    return std::move(action.error());
+  auto answer = read_answer(in, plugin, "a hook's answer must be [action, value, state]");
+  if (!answer)
+    return std::move(answer.error());
   hook_verdict v;
-  v.action = *action;
+  v.action = answer->action;
   if (v.action != hook_action::keep)
-    v.value = pack_object(o.via.array.ptr[1]);
-  state = pack_object(o.via.array.ptr[2]);
+    v.value = pack_object(answer->items[1]);
+  state = pack_object(answer->items[2]);
   return v;
 }
 
@@ -260,22 +277,16 @@ payload encode_pipeline_answer(const hook_verdict& v, const hook_context& ctx) {
 
 caf::expected<hook_verdict> decode_pipeline_answer(const payload& in, hook_context& ctx,
                                                    const std::string& plugin) {
-  auto handle = unpack(in, plugin);
-  if (!handle)
-    return std::move(handle.error());
-  const auto& o = handle->get();
-  if (o.type != msgpack::type::ARRAY || o.via.array.size != 3)
-    return malformed(plugin, "the hook pipeline's answer must be [action, value, ctx]");
-  auto action = action_from(o.via.array.ptr[0], plugin);
-  if (!action)
-    return std::move(action.error());
-  auto decoded = context_from(o.via.array.ptr[2], plugin);
+  auto answer = read_answer(in, plugin, "the hook pipeline's answer must be [action, value, ctx]");
+  if (!answer)
+    return std::move(answer.error());
+  auto decoded = context_from(answer->items[2], plugin);
   if (!decoded)
     return std::move(decoded.error());
   ctx = std::move(*decoded);
   hook_verdict v;
-  v.action = *action;
-  v.value = pack_object(o.via.array.ptr[1]);
+  v.action = answer->action;
+  v.value = pack_object(answer->items[1]);
   return v;
 }
 

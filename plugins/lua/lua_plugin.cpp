@@ -110,6 +110,7 @@ struct lua_plugin::impl {
   int snapshot_ref = LUA_NOREF; ///< The script's snapshot(): its state to keep across restarts.
   int restore_ref = LUA_NOREF;  ///< The script's restore(state).
   std::map<std::string, int> hooks;
+  std::map<std::string, int> agent_hooks; ///< before_tool_call, ...: as read at load
   std::vector<tool> tools;
   std::uint64_t next_ticket = 1;
 
@@ -165,6 +166,12 @@ caf::error lua_plugin::impl::read_globals(const std::string& id, const std::stri
     if (!found)
       return std::move(found.error());
     *ref = *found;
+  }
+  for (const auto& name : md.hooks) { // agent hooks, kept like execute (docs/hooks.md)
+    auto ref = runner->global_function(name);
+    if (!ref)
+      return std::move(ref.error());
+    agent_hooks[name] = *ref;
   }
   for (const char* hook : lifecycle_hooks) {
     auto ref = runner->global_function(hook);
@@ -291,6 +298,7 @@ caf::error lua_plugin::load(plugin_context& ctx) {
   impl_->md = plugin_metadata{};
   impl_->md.id = id;
   impl_->hooks.clear();
+  impl_->agent_hooks.clear();
   impl_->tools.clear();
   impl_->runner = std::make_unique<script_runner>(id, chunk, *limits);
   auto err = impl_->runner->open(text);
@@ -377,6 +385,14 @@ call_step lua_plugin::start_call(plugin_context& ctx, const invocation& inv) {
   switch (inv.what) {
     case invocation::kind::execute:
       return runner->begin(ticket, impl_->execute_ref, "execute", inv.input, false);
+    case invocation::kind::hook: {
+      auto hook = impl_->agent_hooks.find(inv.name);
+      if (hook == impl_->agent_hooks.end())
+        return call_step::done(make_error(errc::not_found, id,
+                                          "the script has no hook named '" + inv.name + "'"));
+      return runner->begin(ticket, hook->second, "hook '" + inv.name + "'", inv.input, true,
+                           true);
+    }
     case invocation::kind::tool: {
       for (const auto& t : impl_->tools) {
         if (t.spec.name != inv.name)
@@ -387,19 +403,13 @@ call_step lua_plugin::start_call(plugin_context& ctx, const invocation& inv) {
       }
       [[fallthrough]];
     }
-    case invocation::kind::function:
-    case invocation::kind::hook: {
+    case invocation::kind::function: {
       auto fn = runner->global_function(inv.name);
       if (!fn)
         return call_step::done(make_error(errc::not_found, id, detail_of(fn.error())));
       if (*fn == LUA_NOREF)
         return call_step::done(make_error(errc::not_found, id,
                                           "the script has no function named '" + inv.name + "'"));
-      if (inv.what == invocation::kind::hook) {
-        auto step = runner->begin(ticket, *fn, "hook '" + inv.name + "'", inv.input, true, true);
-        luaL_unref(runner->state(), LUA_REGISTRYINDEX, *fn);
-        return step;
-      }
       bool spread = inv.what == invocation::kind::function;
       auto what = (spread ? "function '" : "tool '") + inv.name + "'";
       auto step = runner->begin(ticket, *fn, what, inv.input, spread);

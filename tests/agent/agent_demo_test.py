@@ -253,8 +253,43 @@ def test_troupe_hooks_lists_the_pipeline_in_order(troupe):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_cli_and_mcp_tool_calls_pass_the_hooks(troupe):
+    import tempfile
+    import shutil
+    d = tempfile.mkdtemp(prefix="troupe-hooks-")
+    try:
+        with open(os.path.join(d, "calc.lua"), "w") as f:
+            f.write(CALC)
+        config = os.path.join(d, "node.toml")
+        with open(config, "w") as f:
+            f.write('[[plugins]]\nid = "calc"\nscript = "calc.lua"\n\n'
+                    '[[plugins]]\nid = "redactor"\nscript = "%s/hooks/redactor.lua"\n' % SCRIPTS)
+        cli = subprocess.run([troupe, "call-tool", "echo_text", '{"text": "mail ann@example.com"}',
+                              "--config", config], capture_output=True, text=True, timeout=60)
+        check(cli.returncode == 0, "troupe call-tool: %s" % cli.stderr)
+        check(json.loads(cli.stdout)["seen"] == "mail [email]", "CLI call-tool: %s" % cli.stdout)
+        requests = [
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                        "clientInfo": {"name": "agent-demo-test", "version": "1"}}},
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+             "params": {"name": "echo_text", "arguments": {"text": "card 4111-1111-1111-1111"}}},
+        ]
+        mcp = subprocess.run([troupe, "mcp", "--config", config], capture_output=True, text=True,
+                             timeout=60, input="".join(json.dumps(r) + "\n" for r in requests))
+        answers = {m.get("id"): m for m in map(json.loads, mcp.stdout.splitlines()) if "id" in m}
+        check(2 in answers, "MCP answered tools/call: %s / %s" % (mcp.stdout, mcp.stderr))
+        text = json.dumps(answers[2]["result"])
+        check("[card ****1111]" in text and "4111-1111" not in text,
+              "MCP tools/call passes the redactor: %s" % text)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_tests([test_one_turn_asks_the_model_calls_the_tool_it_names_and_remembers,
                test_the_model_hooks_see_the_response_and_the_tool_hooks_every_door,
                test_the_rate_limiter_refuses_a_fourth_call_naming_itself,
-               test_troupe_hooks_lists_the_pipeline_in_order], sys.argv)
+               test_troupe_hooks_lists_the_pipeline_in_order,
+               test_cli_and_mcp_tool_calls_pass_the_hooks], sys.argv)

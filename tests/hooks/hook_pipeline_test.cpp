@@ -50,6 +50,23 @@ public:
   }
 };
 
+/// A native hook that crashes (fatal) when the args ask it to; counts its instances' calls.
+class crashing_hook : public plugin {
+public:
+  plugin_metadata metadata() const override {
+    plugin_metadata md;
+    md.name = "crashing_hook";
+    return md;
+  }
+  caf::expected<payload> execute(plugin_context&, const payload& input) override { return input; }
+  std::vector<hook_point> hooks() const override { return {hook_point::before_tool_call}; }
+  caf::expected<hook_verdict> on_hook(plugin_context& ctx, hook_call& call) override {
+    if (json_of(call.args).value("crash", false))
+      return make_error(errc::fatal, ctx.plugin_id(), "the hook crashes on purpose");
+    return hook_verdict::keep();
+  }
+};
+
 TEST_F(HookPipeline, WithoutHooksAToolCallAnswersAsBefore) {
   add_script("tools", tool_script);
   start_all();
@@ -239,6 +256,45 @@ function execute() end)",
   auto next = tool("echo", {{"spin", false}});
   ASSERT_TRUE(next) << text_of(next.error());
   EXPECT_EQ(tool_calls(), 1);
+}
+
+TEST_F(HookPipeline, ACrashingHookFailsThatCallNamingItAndIsRestartedForTheNext) {
+  add_script("tools", tool_script);
+  rt->natives().add<crashing_hook>("crashing_hook");
+  auto md = rt->add(native_spec(config_for("crasher"), "crashing_hook"));
+  ASSERT_TRUE(md) << describe(md.error());
+  start_all();
+  auto crashed = tool("echo", {{"crash", true}});
+  ASSERT_FALSE(crashed);
+  EXPECT_CONTAINS(text_of(crashed.error()), "plugin 'crasher'");
+  EXPECT_CONTAINS(text_of(crashed.error()), "the hook crashes on purpose");
+  EXPECT_EQ(tool_calls(), 0);
+  auto next = tool("echo", {{"crash", false}}); // held until the restart, then served
+  ASSERT_TRUE(next) << text_of(next.error());
+  auto stats = rt->stats("crasher");
+  ASSERT_TRUE(stats);
+  EXPECT_GE(stats->restarts, 1u);
+}
+
+TEST_F(HookPipeline, AReloadedHookRunsItsNewCodeAndKeepsItsGlobals) {
+  add_script("tools", tool_script);
+  add_script("tagger", R"(
+seen = 0
+function before_tool_call(tool, args, ctx) seen = seen + 1; args.v = "one:" .. seen; return "continue", args end
+function execute() end)");
+  start_all();
+  auto before = tool("echo", json::object());
+  ASSERT_TRUE(before);
+  EXPECT_EQ((*before)["v"], "one:1");
+  std::ofstream(dir.file("tagger.lua")) << R"(
+seen = 0
+function before_tool_call(tool, args, ctx) seen = seen + 1; args.v = "two:" .. seen; return "continue", args end
+function execute() end)";
+  auto reloaded = rt->reload("tagger");
+  ASSERT_TRUE(reloaded) << describe(reloaded.error());
+  auto after = tool("echo", json::object());
+  ASSERT_TRUE(after) << text_of(after.error());
+  EXPECT_EQ((*after)["v"], "two:2"); // the new code, the carried count
 }
 
 TEST_F(HookPipeline, AStoppedHookPluginTakesNoPartAndItsCloseRan) {
