@@ -197,6 +197,10 @@ void plugin_host::on_forward(plugin_actor successor) {
         h.promise.delegate(successor_, function_atom::value, std::move(h.inv.name),
                            std::move(h.inv.input));
         break;
+      case invocation::kind::hook:
+        h.promise.delegate(successor_, hook_atom::value, std::move(h.inv.name),
+                           std::move(h.inv.input));
+        break;
     }
   }
 }
