@@ -13,6 +13,7 @@ packages=(
   libcpp-httplib-dev prometheus-cpp-dev
   python3-pynvim python3-prometheus-client chromium
   clang libclang-rt-14-dev  # the fuzz harnesses: deploy/run-fuzz.sh, docs/fuzzing.md
+  wabt lld-14               # WebAssembly plugins: libwabt's interpreter, wat2wasm; wasm-ld for C modules
 )
 
 missing=()
