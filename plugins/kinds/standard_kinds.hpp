@@ -6,9 +6,9 @@
 
 namespace troupe {
 
-/// A registry with "native" (the default kind), "lua" and "library", in that order: an entry
-/// without `kind` is "lua" if it sets `script`, else "library" if it sets `library`, else
-/// "native".
+/// A registry with "native" (the default kind), "lua", "library" and "wasm", in that order: an
+/// entry without `kind` is "lua" if it sets `script`, else "library" if it sets `library`, else
+/// "wasm" if it sets `module`, else "native".
 kind_registry standard_kinds();
 
 } // namespace troupe

@@ -1,58 +1,177 @@
 #include "plugins/wasm/wasm_module.hpp"
 
-#include <chrono>
-#include <map>
+#include <algorithm>
 
 #include <spdlog/spdlog.h>
 
 #include "wabt/binary-reader.h"
 #include "wabt/interp/binary-reader-interp.h"
-#include "wabt/interp/interp.h"
 
 #include "messages/errors.hpp"
+#include "messages/utf8.hpp"
+#include "plugins/wasm/metering.hpp"
+#include "plugins/wasm/module_impl.hpp"
 
 namespace troupe::wasm {
 
-namespace wi = wabt::interp;
-
-struct wasm_module::impl {
-  std::string plugin;
-  std::string file;
-  wi::Store store;
-  wi::Module::Ptr module;
-  wi::Instance::Ptr instance;
-  std::map<std::string, wi::Func::Ptr> funcs;
-  wi::Memory::Ptr memory;
-};
-
 namespace {
 
-caf::error refused(const std::string& plugin, const std::string& file, const std::string& why) {
-  return make_error(errc::load_failed, plugin, file + ": " + why);
+/// The longest log line a module may write; longer ones are cut.
+constexpr std::uint32_t max_log_bytes = 4096;
+
+caf::error refused(const wasm_module::impl& m, const std::string& why) {
+  return make_error(errc::load_failed, m.plugin, m.file + ": " + why);
 }
 
-/// The host function for import `name` ("log" or "now") of the troupe module.
-wi::HostFunc::Ptr host_import(wasm_module::impl& m, const std::string& name) {
-  if (name == "now")
-    return wi::HostFunc::New(m.store, wi::FuncType{{}, {wabt::Type::I64}},
-                             [](wi::Thread&, const wi::Values&, wi::Values& out, wi::Trap::Ptr*) {
-                               auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch());
-                               out[0] = wi::Value::Make(static_cast<std::uint64_t>(ms.count()));
-                               return wabt::Result::Ok;
-                             });
+wi::HostFunc::Ptr now_import(wasm_module::impl& m) {
+  return wi::HostFunc::New(m.store, wi::FuncType{{}, {wabt::Type::I64}},
+                           [](wi::Thread&, const wi::Values&, wi::Values& out, wi::Trap::Ptr*) {
+                             auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch());
+                             out[0] = wi::Value::Make(static_cast<wi::u64>(ms.count()));
+                             return wabt::Result::Ok;
+                           });
+}
+
+void write_log(const wasm_module::impl& m, std::uint32_t level, std::string text) {
+  if (!is_valid_utf8(text))
+    text = "(a log line that is not UTF-8, " + std::to_string(text.size()) + " bytes)";
+  switch (level) {
+    case 0: spdlog::debug("[{}] {}", m.plugin, text); break;
+    case 1: spdlog::info("[{}] {}", m.plugin, text); break;
+    case 2: spdlog::warn("[{}] {}", m.plugin, text); break;
+    default: spdlog::error("[{}] {}", m.plugin, text); break;
+  }
+}
+
+wi::HostFunc::Ptr log_import(wasm_module::impl& m) {
   auto* self = &m;
   return wi::HostFunc::New(
     m.store, wi::FuncType{{wabt::Type::I32, wabt::Type::I32, wabt::Type::I32}, {}},
-    [self](wi::Thread&, const wi::Values& in, wi::Values&, wi::Trap::Ptr*) {
-      auto ptr = in[1].Get<std::uint32_t>();
-      auto len = in[2].Get<std::uint32_t>();
-      if (self->memory && std::uint64_t{ptr} + len <= self->memory->ByteSize()) {
-        std::string text(reinterpret_cast<const char*>(self->memory->UnsafeData()) + ptr, len);
-        spdlog::info("[{}] {}", self->plugin, text);
+    [self](wi::Thread& thread, const wi::Values& in, wi::Values&, wi::Trap::Ptr* trap) {
+      auto ptr = in[1].Get<wi::u32>();
+      auto len = in[2].Get<wi::u32>();
+      if (!self->memory || std::uint64_t{ptr} + len > self->memory->ByteSize()) {
+        *trap = wi::Trap::New(thread.store(), "troupe.log: text out of bounds of memory");
+        return wabt::Result::Error;
       }
+      const auto* data = reinterpret_cast<const char*>(self->memory->UnsafeData()) + ptr;
+      write_log(*self, in[0].Get<wi::u32>(), std::string(data, std::min(len, max_log_bytes)));
       return wabt::Result::Ok;
     });
+}
+
+/// The metering import: charges a slice, refills the gauge or traps.
+wi::HostFunc::Ptr tick_import_func(wasm_module::impl& m) {
+  auto* self = &m;
+  return wi::HostFunc::New(
+    m.store, wi::FuncType{{}, {}},
+    [self](wi::Thread& thread, const wi::Values&, wi::Values&, wi::Trap::Ptr* trap) {
+      auto next = self->meter.tick(self->gauge_value(thread), call_meter::clock::now());
+      if (self->meter.stopped() != stop_reason::none) {
+        *trap = wi::Trap::New(thread.store(), self->meter.stop_message(self->meter.stopped(), 0));
+        return wabt::Result::Error;
+      }
+      self->set_gauge(thread, next);
+      return wabt::Result::Ok;
+    });
+}
+
+/// The memory.grow guard: traps when the growth would pass the cap.
+wi::HostFunc::Ptr grow_import_func(wasm_module::impl& m) {
+  auto* self = &m;
+  return wi::HostFunc::New(
+    m.store, wi::FuncType{{wabt::Type::I32}, {wabt::Type::I32}},
+    [self](wi::Thread& thread, const wi::Values& in, wi::Values& out, wi::Trap::Ptr* trap) {
+      auto delta = in[0].Get<wi::u32>();
+      auto pages = self->memory ? self->memory->PageSize() : 0;
+      if (pages + delta > self->limits.memory_pages) {
+        self->meter.stop(stop_reason::memory);
+        *trap = wi::Trap::New(thread.store(), self->meter.stop_message(
+                                                stop_reason::memory, self->limits.memory_pages));
+        return wabt::Result::Error;
+      }
+      out[0] = in[0];
+      return wabt::Result::Ok;
+    });
+}
+
+/// The host function for import troupe.`name`.
+wi::HostFunc::Ptr host_import(wasm_module::impl& m, const std::string& name) {
+  if (name == "now")
+    return now_import(m);
+  if (name == "log")
+    return log_import(m);
+  if (name == tick_import)
+    return tick_import_func(m);
+  return grow_import_func(m);
+}
+
+/// Caps the memory of `desc` at limits.memory_pages; an error text if its initial size is over.
+std::string cap_memory(wi::ModuleDesc& desc, std::uint32_t cap) {
+  for (auto& mem : desc.memories) {
+    if (mem.type.limits.initial > cap)
+      return "initial memory of " + std::to_string(mem.type.limits.initial)
+             + " pages is over the memory limit of " + std::to_string(cap) + " pages";
+    if (!mem.type.limits.has_max || mem.type.limits.max > cap) {
+      mem.type.limits.has_max = true;
+      mem.type.limits.max = cap;
+    }
+  }
+  return {};
+}
+
+/// Finds the exports, the memory, the gauge and the state globals of an instantiated module.
+caf::error bind_exports(wasm_module::impl& m, std::uint32_t own_globals) {
+  const auto& types = m.module->export_types();
+  for (std::size_t i = 0; i < types.size(); ++i)
+    if (types[i].type->kind == wabt::ExternalKind::Func)
+      m.funcs[types[i].name] = m.store.UnsafeGet<wi::Func>(m.instance->exports()[i]);
+    else if (types[i].type->kind == wabt::ExternalKind::Memory && types[i].name == "memory")
+      m.memory = m.store.UnsafeGet<wi::Memory>(m.instance->exports()[i]);
+  for (const char* needed : {"alloc", "execute"})
+    if (m.funcs.count(needed) == 0)
+      return refused(m, std::string("exports no '") + needed + "' function (see the plugin ABI)");
+  if (!m.memory)
+    return refused(m, "exports no memory named 'memory' (see the plugin ABI)");
+  const auto& globals = m.instance->globals();
+  m.gauge = m.store.UnsafeGet<wi::Global>(globals[m.gauge_index]);
+  for (std::uint32_t i = 0; i < own_globals && i < globals.size(); ++i) {
+    auto g = m.store.UnsafeGet<wi::Global>(globals[i]);
+    if (g->type().mut == wabt::interp::Mutability::Var)
+      m.state_globals.push_back(g);
+  }
+  return {};
+}
+
+caf::error instantiate(wasm_module::impl& m, const metered_module& metered) {
+  wabt::Errors errors;
+  wi::ModuleDesc desc;
+  wabt::ReadBinaryOptions opts;
+  opts.fail_on_custom_section_error = false;
+  if (wabt::Failed(wi::ReadBinaryInterp(m.file, metered.bytes.data(), metered.bytes.size(), opts,
+                                        &errors, &desc)))
+    return refused(m, "cannot be read after metering"
+                        + (errors.empty() ? std::string{} : ": " + errors.front().message));
+  if (auto why = cap_memory(desc, m.limits.memory_pages); !why.empty())
+    return make_error(errc::limit_exceeded, m.plugin, m.file + ": " + why);
+  wi::RefVec imports;
+  for (const auto& imp : desc.imports)
+    imports.push_back(host_import(m, imp.type.name).ref());
+  m.module = wi::Module::New(m.store, std::move(desc));
+  m.gauge_index = metered.fuel_global;
+  m.thread = std::make_unique<wi::Thread>(m.store);
+  m.meter.arm(call_meter::clock::now());
+  wi::Trap::Ptr trap;
+  m.instance = wi::Instance::Instantiate(m.store, m.module.ref(), imports, &trap);
+  if (!m.instance) {
+    if (m.meter.stopped() != stop_reason::none)
+      return make_error(errc::limit_exceeded, m.plugin,
+                        m.file + ": start function: "
+                          + m.meter.stop_message(m.meter.stopped(), m.limits.memory_pages));
+    return refused(m, "cannot be instantiated" + (trap ? ": " + trap->message() : std::string{}));
+  }
+  return bind_exports(m, metered.own_globals);
 }
 
 } // namespace
@@ -60,55 +179,17 @@ wi::HostFunc::Ptr host_import(wasm_module::impl& m, const std::string& name) {
 caf::expected<std::unique_ptr<wasm_module>>
 wasm_module::load(const std::string& plugin, const std::string& file,
                   const std::vector<std::uint8_t>& bytes, module_limits limits) {
-  if (bytes.size() > limits.module_bytes)
+  if (limits.module_bytes != 0 && bytes.size() > limits.module_bytes)
     return make_error(errc::limit_exceeded, plugin,
                       file + ": module size limit exceeded (" + std::to_string(bytes.size())
                         + " > " + std::to_string(limits.module_bytes) + " bytes)");
-  auto m = std::make_unique<impl>();
-  m->plugin = plugin;
-  m->file = file;
-  wabt::Errors errors;
-  wi::ModuleDesc desc;
-  wabt::ReadBinaryOptions opts;
-  if (wabt::Failed(wi::ReadBinaryInterp(file, bytes.data(), bytes.size(), opts, &errors, &desc)))
-    return refused(plugin, file, "not a valid WebAssembly module"
-                                   + (errors.empty() ? std::string{} : ": " + errors.front().message));
-  for (auto& mem : desc.memories) {
-    if (mem.type.limits.initial > limits.memory_pages)
-      return make_error(errc::limit_exceeded, plugin,
-                        file + ": initial memory of " + std::to_string(mem.type.limits.initial)
-                          + " pages is over the limit of " + std::to_string(limits.memory_pages));
-    if (!mem.type.limits.has_max || mem.type.limits.max > limits.memory_pages) {
-      mem.type.limits.has_max = true;
-      mem.type.limits.max = limits.memory_pages;
-    }
-  }
-  wi::RefVec imports;
-  for (const auto& imp : desc.imports) {
-    const auto& mod = imp.type.module;
-    const auto& name = imp.type.name;
-    if (mod != "troupe" || (name != "log" && name != "now"))
-      return refused(plugin, file, "imports " + mod + "." + name
-                                     + ", which Troupe does not offer (troupe.log, troupe.now)");
-    imports.push_back(host_import(*m, name).ref());
-  }
-  m->module = wi::Module::New(m->store, std::move(desc));
-  wi::Trap::Ptr trap;
-  m->instance = wi::Instance::Instantiate(m->store, m->module.ref(), imports, &trap);
-  if (!m->instance)
-    return refused(plugin, file, "cannot be instantiated"
-                                   + (trap ? ": " + trap->message() : std::string{}));
-  const auto& types = m->module->export_types();
-  for (std::size_t i = 0; i < types.size(); ++i)
-    if (types[i].type->kind == wabt::ExternalKind::Func)
-      m->funcs[types[i].name] = m->store.UnsafeGet<wi::Func>(m->instance->exports()[i]);
-  if (!m->instance->memories().empty())
-    m->memory = m->store.UnsafeGet<wi::Memory>(m->instance->memories()[0]);
-  for (const char* needed : {"alloc", "execute"})
-    if (m->funcs.count(needed) == 0)
-      return refused(plugin, file, std::string("exports no '") + needed + "' function");
-  if (!m->memory)
-    return refused(plugin, file, "has no linear memory");
+  auto m = std::make_unique<impl>(plugin, file, limits);
+  auto first = call_meter(limits.fuel, limits.wall_time).arm(call_meter::clock::now());
+  auto metered = meter_module(bytes, first);
+  if (!metered.error.empty())
+    return refused(*m, metered.error);
+  if (auto err = instantiate(*m, metered.module))
+    return err;
   return std::unique_ptr<wasm_module>(new wasm_module(std::move(m)));
 }
 
@@ -121,34 +202,20 @@ bool wasm_module::exports(const std::string& name) const {
   return impl_->funcs.count(name) > 0;
 }
 
-caf::expected<payload> wasm_module::execute(const payload& input) {
-  auto& m = *impl_;
-  auto call = [&](const char* name, wi::Values params) -> caf::expected<wi::Values> {
-    wi::Values results;
-    wi::Trap::Ptr trap;
-    if (wabt::Failed(m.funcs[name]->Call(m.store, params, results, &trap)))
-      return make_error(errc::plugin_failed, m.plugin,
-                        std::string(name) + ": trap: " + (trap ? trap->message() : "unknown"));
-    return results;
-  };
-  auto len = static_cast<std::uint32_t>(input.bytes.size());
-  auto at = call("alloc", {wi::Value::Make(len)});
-  if (!at)
-    return std::move(at.error());
-  auto ptr = (*at)[0].Get<std::uint32_t>();
-  if (std::uint64_t{ptr} + len > m.memory->ByteSize())
-    return make_error(errc::plugin_failed, m.plugin, "alloc answered memory out of bounds");
-  std::copy(input.bytes.begin(), input.bytes.end(), m.memory->UnsafeData() + ptr);
-  auto out = call("execute", {wi::Value::Make(ptr), wi::Value::Make(len)});
-  if (!out)
-    return std::move(out.error());
-  auto packed = (*out)[0].Get<std::uint64_t>();
-  auto out_ptr = static_cast<std::uint32_t>(packed >> 32);
-  auto out_len = static_cast<std::uint32_t>(packed & 0xffffffffu);
-  if (std::uint64_t{out_ptr} + out_len > m.memory->ByteSize())
-    return make_error(errc::plugin_failed, m.plugin, "execute answered memory out of bounds");
-  const auto* data = m.memory->UnsafeData() + out_ptr;
-  return payload{std::vector<std::uint8_t>(data, data + out_len)};
+const module_limits& wasm_module::limits() const {
+  return impl_->limits;
+}
+
+std::map<std::string, std::int64_t> wasm_module::counters() const {
+  const auto& m = *impl_;
+  return {{"fuel_last", static_cast<std::int64_t>(m.meter.used())},
+          {"fuel_total", static_cast<std::int64_t>(m.fuel_total)},
+          {"fuel_stops", m.fuel_stops},
+          {"time_stops", m.time_stops},
+          {"memory_stops", m.memory_stops},
+          {"traps", m.traps},
+          {"memory_bytes", static_cast<std::int64_t>(m.memory->ByteSize())},
+          {"memory_limit_bytes", static_cast<std::int64_t>(m.limits.memory_pages) << 16}};
 }
 
 } // namespace troupe::wasm

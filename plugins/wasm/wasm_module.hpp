@@ -1,10 +1,13 @@
 #pragma once
-// One WebAssembly plugin module in libwabt's interpreter (docs/wasm-plugins.md, issue 15): read
-// and checked against the plugin ABI, instantiated in a Store of its own with the host imports
-// troupe.log and troupe.now, and called with msgpack payloads in its linear memory.
-// WORK IN PROGRESS (branch wasm): no fuel or time limit yet.
+// One WebAssembly plugin module in libwabt's interpreter (docs/wasm-plugins.md): read, checked
+// against the plugin ABI, rewritten for metering (metering.hpp), instantiated in a Store of its
+// own with the host imports troupe.log and troupe.now, and called with msgpack payloads in its
+// linear memory. Every call into the module (its start function, alloc, execute, call_tool,
+// metadata, init/start/stop) runs under the fuel and wall-time limits.
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,18 +18,21 @@
 
 namespace troupe::wasm {
 
-/// Limits of one module.
+/// Limits of one module. A 0 fuel or wall_time disables that limit (not for untrusted code).
 struct module_limits {
-  std::size_t module_bytes = 16 * 1024 * 1024; ///< Largest binary accepted.
-  std::uint32_t memory_pages = 256;            ///< Linear memory cap (64 KiB pages): 16 MiB.
+  std::size_t module_bytes = std::size_t{16} << 20; ///< module_size: largest binary. 16 MiB.
+  std::uint32_t memory_pages = 256;   ///< memory_pages: linear memory cap (64 KiB pages). 16 MiB.
+  std::uint64_t fuel = 100'000'000;   ///< fuel: instructions per call (as metered).
+  std::chrono::milliseconds wall_time{1000}; ///< wall_time_ms: time per call.
 };
 
 /// A loaded, instantiated module. Used from one thread at a time.
 class wasm_module {
 public:
   /// Reads `bytes` (named `file` in errors, for plugin `plugin`), checks the ABI (exports
-  /// alloc and execute; imports only troupe.log and troupe.now), caps its memory and
-  /// instantiates it. load_failed / limit_exceeded naming the plugin and the file otherwise.
+  /// memory, alloc and execute; imports only troupe.log and troupe.now), caps its memory,
+  /// meters it and instantiates it. load_failed naming the file (limit_exceeded for a module or
+  /// initial memory over the limits, or a start function that runs out of fuel or time).
   static caf::expected<std::unique_ptr<wasm_module>>
   load(const std::string& plugin, const std::string& file, const std::vector<std::uint8_t>& bytes,
        module_limits limits = {});
@@ -35,12 +41,39 @@ public:
   wasm_module(const wasm_module&) = delete;
   wasm_module& operator=(const wasm_module&) = delete;
 
-  /// Copies `input` into memory (alloc), calls execute(ptr, len) and reads the result bytes
-  /// (ptr << 32 | len). plugin_failed with the trap's message on a trap.
+  /// Copies `input` into memory (alloc), calls execute(ptr, len) and reads the result.
+  /// plugin_failed with the trap's message on a trap or with the module's error message;
+  /// limit_exceeded naming the limit when fuel, time or memory ran out.
   caf::expected<payload> execute(const payload& input);
+
+  /// As execute, through the call_tool export with the msgpack array [name, args].
+  caf::expected<payload> call_tool(const std::string& name, const payload& args);
+
+  /// The metadata export's JSON text; "" if the module has no metadata export.
+  caf::expected<std::string> metadata_json();
+
+  /// Calls lifecycle export `name` (init, start, stop) if there is one: () -> () or () -> i32,
+  /// where a nonzero i32 fails the step.
+  caf::error lifecycle(const std::string& name);
 
   /// Whether the module exports function `name`.
   bool exports(const std::string& name) const;
+
+  /// The module's state: its linear memory (trailing zero bytes left out) and its mutable
+  /// globals, as a msgpack array [1, pages, memory bin, [[type, bits]...]].
+  payload snapshot() const;
+
+  /// Takes back a snapshot (of this or an earlier version of the module): grows the memory to
+  /// the snapshot's pages, copies it and sets the mutable globals. plugin_failed (nothing
+  /// changed) if it does not fit: more pages than the cap, other global types, or bad bytes.
+  caf::error restore(const payload& state);
+
+  /// fuel_last (instructions of the last call), fuel_total, fuel_stops, time_stops,
+  /// memory_stops, traps, memory_bytes, memory_limit_bytes.
+  std::map<std::string, std::int64_t> counters() const;
+
+  /// The limits in force.
+  const module_limits& limits() const;
 
   struct impl;
 

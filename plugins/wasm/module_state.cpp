@@ -1,0 +1,157 @@
+// wasm_module's state: linear memory and mutable globals, as a checkpoint and back.
+
+#include <algorithm>
+#include <cstring>
+
+#include <msgpack.hpp>
+
+#include "messages/errors.hpp"
+#include "messages/msgpack_codec.hpp"
+#include "plugins/wasm/module_impl.hpp"
+
+namespace troupe::wasm {
+
+namespace {
+
+constexpr std::uint32_t state_format = 1;
+constexpr std::uint64_t page_bytes = 64 * 1024;
+
+/// The raw bits of a global of a numeric type; false for other types (references, vectors).
+bool global_bits(const wi::Global& g, std::uint64_t& bits) {
+  switch (g.type().type) {
+    case wabt::Type::I32: bits = g.UnsafeGet<wi::u32>(); return true;
+    case wabt::Type::F32: {
+      auto f = g.UnsafeGet<wi::f32>();
+      std::uint32_t u = 0;
+      std::memcpy(&u, &f, sizeof u);
+      bits = u;
+      return true;
+    }
+    case wabt::Type::I64: bits = g.UnsafeGet<wi::u64>(); return true;
+    case wabt::Type::F64: {
+      auto f = g.UnsafeGet<wi::f64>();
+      std::memcpy(&bits, &f, sizeof bits);
+      return true;
+    }
+    default: return false;
+  }
+}
+
+void set_global_bits(wi::Global& g, std::uint64_t bits) {
+  switch (g.type().type) {
+    case wabt::Type::I32: g.UnsafeSet(wi::Value::Make(static_cast<wi::u32>(bits))); break;
+    case wabt::Type::F32: {
+      auto u = static_cast<std::uint32_t>(bits);
+      wi::f32 f;
+      std::memcpy(&f, &u, sizeof f);
+      g.UnsafeSet(wi::Value::Make(f));
+      break;
+    }
+    case wabt::Type::I64: g.UnsafeSet(wi::Value::Make(static_cast<wi::u64>(bits))); break;
+    case wabt::Type::F64: {
+      wi::f64 f;
+      std::memcpy(&f, &bits, sizeof f);
+      g.UnsafeSet(wi::Value::Make(f));
+      break;
+    }
+    default: break;
+  }
+}
+
+/// The checked parts of a snapshot.
+struct parsed_state {
+  std::uint64_t pages = 0;
+  const msgpack::object_bin* memory = nullptr;
+  std::vector<std::pair<std::string, std::uint64_t>> globals;
+};
+
+std::string parse_state(const msgpack::object& root, parsed_state& out) {
+  if (root.type != msgpack::type::ARRAY || root.via.array.size != 4)
+    return "not a WebAssembly state (an array of 4 expected)";
+  const auto* items = root.via.array.ptr;
+  if (items[0].type != msgpack::type::POSITIVE_INTEGER || items[0].via.u64 != state_format)
+    return "unknown state format";
+  if (items[1].type != msgpack::type::POSITIVE_INTEGER || items[2].type != msgpack::type::BIN
+      || items[3].type != msgpack::type::ARRAY)
+    return "malformed state";
+  out.pages = items[1].via.u64;
+  out.memory = &items[2].via.bin;
+  if (out.memory->size > out.pages * page_bytes)
+    return "malformed state (more memory bytes than pages)";
+  for (std::uint32_t i = 0; i < items[3].via.array.size; ++i) {
+    const auto& g = items[3].via.array.ptr[i];
+    if (g.type != msgpack::type::ARRAY || g.via.array.size != 2
+        || g.via.array.ptr[0].type != msgpack::type::STR
+        || g.via.array.ptr[1].type != msgpack::type::POSITIVE_INTEGER)
+      return "malformed state (globals)";
+    out.globals.emplace_back(g.via.array.ptr[0].as<std::string>(), g.via.array.ptr[1].via.u64);
+  }
+  return {};
+}
+
+} // namespace
+
+payload wasm_module::snapshot() const {
+  const auto& m = *impl_;
+  const auto* data = m.memory->UnsafeData();
+  auto size = static_cast<std::size_t>(m.memory->ByteSize());
+  while (size > 0 && data[size - 1] == 0)
+    --size;
+  payload out;
+  out.bytes.reserve(size + 64);
+  payload_writer writer{out.bytes};
+  msgpack::packer<payload_writer> packer(writer);
+  packer.pack_array(4);
+  packer.pack(state_format);
+  packer.pack(static_cast<std::uint64_t>(m.memory->PageSize()));
+  packer.pack_bin(static_cast<std::uint32_t>(size));
+  packer.pack_bin_body(reinterpret_cast<const char*>(data), static_cast<std::uint32_t>(size));
+  std::vector<std::pair<std::string, std::uint64_t>> globals;
+  for (const auto& g : m.state_globals) {
+    std::uint64_t bits = 0;
+    if (global_bits(*g, bits))
+      globals.emplace_back(g->type().type.GetName(), bits);
+  }
+  packer.pack(globals);
+  return out;
+}
+
+caf::error wasm_module::restore(const payload& state) {
+  auto& m = *impl_;
+  auto fail = [&](const std::string& why) {
+    return make_error(errc::plugin_failed, m.plugin, "cannot restore the state of " + m.file
+                                                       + ": " + why);
+  };
+  auto handle = unpack(state, m.plugin);
+  if (!handle)
+    return fail(describe(handle.error()));
+  parsed_state s;
+  if (auto why = parse_state(handle->get(), s); !why.empty())
+    return fail(why);
+  if (s.pages > m.limits.memory_pages)
+    return fail(std::to_string(s.pages) + " pages of memory, over the limit of "
+                + std::to_string(m.limits.memory_pages));
+  std::vector<std::pair<wi::Global*, std::uint64_t>> sets;
+  std::size_t next = 0;
+  for (const auto& g : m.state_globals) {
+    std::uint64_t bits = 0;
+    if (!global_bits(*g, bits))
+      continue;
+    if (next >= s.globals.size() || s.globals[next].first != g->type().type.GetName())
+      return fail("its mutable globals differ from the module's (count or types)");
+    sets.emplace_back(g.get(), s.globals[next++].second);
+  }
+  if (next != s.globals.size())
+    return fail("its mutable globals differ from the module's (count or types)");
+  if (m.memory->PageSize() < s.pages
+      && wabt::Failed(m.memory->Grow(s.pages - m.memory->PageSize())))
+    return fail("the memory cannot grow to " + std::to_string(s.pages) + " pages");
+  auto* data = m.memory->UnsafeData();
+  std::memcpy(data, s.memory->ptr, s.memory->size);
+  std::fill(data + s.memory->size, data + m.memory->ByteSize(), std::uint8_t{0});
+  for (auto& [g, bits] : sets)
+    set_global_bits(*g, bits);
+  return {};
+}
+
+} // namespace troupe::wasm

@@ -1,0 +1,168 @@
+#include "plugins/wasm/wasm_plugin.hpp"
+
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include "messages/errors.hpp"
+#include "plugins/wasm/module_metadata.hpp"
+#include "plugins/wasm/wasm_limits.hpp"
+
+namespace troupe::wasm {
+
+namespace {
+
+std::string file_name(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+/// The module's bytes, refused without reading when the file is over `max_bytes` (0: no cap).
+caf::expected<std::vector<std::uint8_t>> read_module(const std::string& path,
+                                                     const std::string& plugin,
+                                                     std::size_t max_bytes) {
+  auto cannot = [&] {
+    return make_error(errc::not_found, plugin, "cannot read module '" + path + "'");
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    return cannot();
+  auto size = static_cast<std::size_t>(st.st_size);
+  if (max_bytes != 0 && size > max_bytes)
+    return make_error(errc::limit_exceeded, plugin,
+                      path + ": module size limit exceeded (" + std::to_string(size) + " > "
+                        + std::to_string(max_bytes) + " bytes)");
+  std::vector<std::uint8_t> bytes(size);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr)
+    return cannot();
+  auto got = std::fread(bytes.data(), 1, size, f);
+  std::fclose(f);
+  if (got != size)
+    return cannot();
+  return bytes;
+}
+
+} // namespace
+
+std::string module_plugin_id(const std::string& path) {
+  auto name = file_name(path);
+  const std::string suffix = ".wasm";
+  if (name.size() >= suffix.size()
+      && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    name.resize(name.size() - suffix.size());
+  return name.empty() ? "module" : name;
+}
+
+struct wasm_plugin::impl {
+  std::string path;
+  module_limits base_limits;
+  std::unique_ptr<wasm_module> module;
+  module_metadata meta;
+
+  /// Reads the module's metadata export into meta; "" or what is wrong.
+  caf::error read_metadata(const std::string& id, const std::string& file);
+};
+
+caf::error wasm_plugin::impl::read_metadata(const std::string& id, const std::string& file) {
+  auto json = module->metadata_json();
+  if (!json)
+    return std::move(json.error());
+  if (!json->empty())
+    if (auto why = parse_module_metadata(*json, meta); !why.empty())
+      return make_error(errc::load_failed, id, file + ": metadata: " + why);
+  meta.md.id = id;
+  if (!meta.tools.empty() && !module->exports("call_tool"))
+    return make_error(errc::load_failed, id,
+                      file + ": its metadata lists tools but it exports no call_tool");
+  return {};
+}
+
+wasm_plugin::wasm_plugin(std::string path, module_limits limits)
+  : impl_(std::make_unique<impl>()) {
+  impl_->path = std::move(path);
+  impl_->base_limits = limits;
+  impl_->meta.md.name = module_plugin_id(impl_->path);
+  impl_->meta.md.type = plugin_type{plugin_kind::custom, "wasm"};
+}
+
+wasm_plugin::~wasm_plugin() = default;
+
+plugin_factory wasm_plugin::factory(std::string path, module_limits limits) {
+  return [path, limits]() -> caf::expected<std::unique_ptr<plugin>> {
+    return std::unique_ptr<plugin>(std::make_unique<wasm_plugin>(path, limits));
+  };
+}
+
+plugin_metadata wasm_plugin::metadata() const {
+  return impl_->meta.md;
+}
+
+caf::error wasm_plugin::load(plugin_context& ctx) {
+  const auto& id = ctx.plugin_id();
+  auto limits = limits_from_settings(ctx.config().settings, impl_->base_limits);
+  if (!limits)
+    return make_error(errc::config_error, id, detail_of(limits.error()));
+  auto path = impl_->path.empty() ? ctx.setting_or("module", "") : impl_->path;
+  if (path.empty())
+    return make_error(errc::config_error, id, "no module: set the 'module' setting to a .wasm file");
+  auto bytes = read_module(path, id, limits->module_bytes);
+  if (!bytes)
+    return std::move(bytes.error());
+  impl_->meta = module_metadata{};
+  impl_->meta.md.id = id;
+  impl_->meta.md.name = module_plugin_id(path);
+  impl_->meta.md.type = plugin_type{plugin_kind::custom, "wasm"};
+  impl_->meta.md.description = "WebAssembly module " + file_name(path);
+  auto module = wasm_module::load(id, path, *bytes, *limits);
+  if (!module)
+    return std::move(module.error());
+  impl_->module = std::move(*module);
+  if (auto err = impl_->read_metadata(id, path)) {
+    impl_->module.reset();
+    return err;
+  }
+  spdlog::debug("plugin '{}': loaded {} ({} {})", id, path, impl_->meta.md.name,
+                impl_->meta.md.version);
+  return {};
+}
+
+caf::error wasm_plugin::init(plugin_context&) { return impl_->module->lifecycle("init"); }
+caf::error wasm_plugin::start(plugin_context&) { return impl_->module->lifecycle("start"); }
+caf::error wasm_plugin::stop(plugin_context&) { return impl_->module->lifecycle("stop"); }
+
+caf::error wasm_plugin::unload(plugin_context&) {
+  impl_->module.reset();
+  return {};
+}
+
+caf::expected<payload> wasm_plugin::execute(plugin_context&, const payload& input) {
+  return impl_->module->execute(input);
+}
+
+std::vector<tool_spec> wasm_plugin::tools() const {
+  return impl_->meta.tools;
+}
+
+caf::expected<payload> wasm_plugin::call_tool(plugin_context& ctx, const std::string& name,
+                                              const payload& args) {
+  for (const auto& t : impl_->meta.tools)
+    if (t.name == name)
+      return impl_->module->call_tool(name, args);
+  return make_error(errc::not_found, ctx.plugin_id(), "no tool named '" + name + "'");
+}
+
+caf::expected<payload> wasm_plugin::checkpoint(plugin_context&) {
+  return impl_->module->snapshot();
+}
+
+caf::error wasm_plugin::restore(plugin_context&, const payload& state) {
+  return impl_->module->restore(state);
+}
+
+std::map<std::string, std::int64_t> wasm_plugin::counters() const {
+  return impl_->module ? impl_->module->counters() : std::map<std::string, std::int64_t>{};
+}
+
+} // namespace troupe::wasm
