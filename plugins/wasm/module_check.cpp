@@ -4,6 +4,7 @@
 
 #include "wabt/binary-reader-ir.h"
 #include "wabt/binary-reader.h"
+#include "wabt/cast.h"
 #include "wabt/ir.h"
 #include "wabt/validator.h"
 
@@ -49,7 +50,7 @@ void check_imports(const Module& m, std::vector<abi_problem>& out) {
                        + ", which Troupe does not offer (troupe.log, troupe.now)"});
       continue;
     }
-    const auto* f = dyn_cast<FuncImport>(import);
+    const auto* f = wabt::dyn_cast<FuncImport>(import);
     auto want = wanted.at(import->field_name);
     if (f == nullptr || signature(f->func.decl.sig) != want)
       out.push_back({"imports troupe." + import->field_name + " with the wrong type (wanted a function "
