@@ -45,15 +45,16 @@ int main(int argc, char** argv) {
   std::string plugin;
   std::optional<std::string> json;
   auto* exec_cmd = app.add_subcommand(
-    "exec", "Execute PLUGIN (or --script FILE.lua) with JSON and print the result as JSON; "
+    "exec", "Execute PLUGIN (or --script FILE.lua|FILE.wasm) with JSON and print the result as JSON; "
             "without JSON, one per stdin line");
   exec_cmd->add_option("plugin", plugin, "Plugin id (with --script: omit it)");
   exec_cmd->add_option("json", json, "Input value as JSON (omit to read JSON lines from stdin)");
   auto* script_opt = exec_cmd->add_option("--script,-s", where.script,
-                                          "Run this Lua script as a plugin, in-process");
+                                          "Run this Lua script or WebAssembly module as a plugin, in-process");
   exec_cmd->add_option("--limit", where.limits,
-                       "Sandbox limit NAME=VALUE for --script (wall_time_ms, instructions, memory, "
-                       "call_depth, string_size, call_timeout_ms)")
+                       "Sandbox limit NAME=VALUE for --script (Lua: wall_time_ms, instructions, memory, "
+                       "call_depth, string_size, call_timeout_ms; WebAssembly: fuel, wall_time_ms, "
+                       "memory_pages, module_size)")
     ->allow_extra_args(false)
     ->needs(script_opt);
   exec_cmd->add_flag("--watch,-w", where.watch,
@@ -81,8 +82,10 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> scripts;
   auto* validate_cmd = app.add_subcommand(
-    "validate", "Check Lua scripts without running them; one JSON line per problem");
-  validate_cmd->add_option("files", scripts, "Lua scripts")->required();
+    "validate", "Check Lua scripts and WebAssembly modules without running them; one JSON "
+                "line per problem");
+  validate_cmd->add_option("files", scripts, "Lua scripts (*.lua), WebAssembly modules (*.wasm)")
+    ->required();
 
   std::optional<std::string> type;
   auto* list_cmd = app.add_subcommand("list", "List plugins with metadata and state as JSON");
@@ -161,7 +164,7 @@ int main(int argc, char** argv) {
       }
       plugin = spec->config.id;
     } else if (plugin.empty()) {
-      std::cerr << "exec needs a PLUGIN id, or --script FILE.lua\n";
+      std::cerr << "exec needs a PLUGIN id, or --script FILE.lua|FILE.wasm\n";
       return 2;
     }
     return troupe::cli::exec_plugin(where, plugin, json);

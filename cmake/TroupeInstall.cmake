@@ -14,7 +14,7 @@ set_target_properties(troupe_all PROPERTIES EXPORT_NAME troupe)
 add_library(troupe::troupe ALIAS troupe_all)
 
 set(troupe_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/troupe)
-install(TARGETS troupe_messages troupe_plugins troupe_lua troupe_kinds troupe_supervision
+install(TARGETS troupe_messages troupe_plugins troupe_lua troupe_wasm troupe_kinds troupe_supervision
                 troupe_actors troupe_cluster troupe_gateway troupe_mcp troupe_http troupe_node troupe_all
         EXPORT troupeTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -24,6 +24,9 @@ install(DIRECTORY messages plugins actors cluster gateway mcp http node
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe
         FILES_MATCHING PATTERN "*.hpp"
         PATTERN "examples" EXCLUDE)
+# The C header for WebAssembly plugin authors (docs/wasm-plugins.md).
+install(FILES plugins/wasm/sdk/troupe_wasm.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe/plugins/wasm/sdk)
 install(EXPORT troupeTargets NAMESPACE troupe:: DESTINATION ${troupe_cmake_dir})
 configure_package_config_file(cmake/troupeConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/troupeConfig.cmake
