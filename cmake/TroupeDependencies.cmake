@@ -11,3 +11,5 @@ find_package(tomlplusplus CONFIG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 # Only the example plugins (troupe_examples) use SQLite.
 find_package(SQLite3 REQUIRED)
+# WebAssembly plugins: libwabt (interpreter, IR reader and writer), wabt::wabt.
+find_package(wabt CONFIG REQUIRED)

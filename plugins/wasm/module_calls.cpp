@@ -45,16 +45,12 @@ void wasm_module::impl::begin() {
   gauge->UnsafeSet(wi::Value::Make(static_cast<wi::s64>(meter.arm(call_meter::clock::now()))));
 }
 
-caf::expected<wi::Values> wasm_module::impl::call(const std::string& name,
+caf::expected<wi::Values> wasm_module::impl::call(const std::string& name, wi::Func& func,
                                                   const wi::Values& params) {
-  auto& func = funcs[name];
-  if (func->type().params.size() != params.size())
-    return make_error(errc::plugin_failed, plugin,
-                      name + ": the export has the wrong signature (see the plugin ABI)");
   wi::Values results;
   wi::Trap::Ptr trap;
   auto before = meter.used();
-  auto failed = wabt::Failed(func->Call(*thread, params, results, &trap));
+  auto failed = wabt::Failed(func.Call(*thread, params, results, &trap));
   meter.finish(gauge->UnsafeGet<wi::s64>());
   fuel_total += meter.used() - before;
   if (failed)
@@ -64,11 +60,9 @@ caf::expected<wi::Values> wasm_module::impl::call(const std::string& name,
 
 caf::expected<std::uint32_t> wasm_module::impl::copy_in(const std::vector<std::uint8_t>& bytes) {
   auto len = static_cast<wi::u32>(bytes.size());
-  auto at = call("alloc", {wi::Value::Make(len)});
+  auto at = call("alloc", *alloc_fn, {wi::Value::Make(len)});
   if (!at)
     return std::move(at.error());
-  if (at->size() != 1 || funcs["alloc"]->type().results[0] != wabt::Type::I32)
-    return make_error(errc::plugin_failed, plugin, "alloc must answer one i32 (see the plugin ABI)");
   auto ptr = (*at)[0].Get<wi::u32>();
   if (std::uint64_t{ptr} + len > memory->ByteSize())
     return make_error(errc::plugin_failed, plugin,
@@ -98,18 +92,15 @@ namespace {
 
 /// Calls `export_name` with `input` copied in and answers its result as a payload.
 caf::expected<payload> call_with_payload(wasm_module::impl& m, const std::string& export_name,
-                                         const std::vector<std::uint8_t>& input) {
+                                         wi::Func& func, const std::vector<std::uint8_t>& input) {
   m.begin();
   auto ptr = m.copy_in(input);
   if (!ptr)
     return std::move(ptr.error());
   auto len = static_cast<wi::u32>(input.size());
-  auto out = m.call(export_name, {wi::Value::Make(*ptr), wi::Value::Make(len)});
+  auto out = m.call(export_name, func, {wi::Value::Make(*ptr), wi::Value::Make(len)});
   if (!out)
     return std::move(out.error());
-  if (out->size() != 1 || m.funcs[export_name]->type().results[0] != wabt::Type::I64)
-    return make_error(errc::plugin_failed, m.plugin,
-                      export_name + " must answer one i64 (see the plugin ABI)");
   auto bytes = m.result_bytes(export_name, (*out)[0].Get<wi::u64>());
   if (!bytes)
     return std::move(bytes.error());
@@ -119,11 +110,11 @@ caf::expected<payload> call_with_payload(wasm_module::impl& m, const std::string
 } // namespace
 
 caf::expected<payload> wasm_module::execute(const payload& input) {
-  return call_with_payload(*impl_, "execute", input.bytes);
+  return call_with_payload(*impl_, "execute", *impl_->execute_fn, input.bytes);
 }
 
 caf::expected<payload> wasm_module::call_tool(const std::string& name, const payload& args) {
-  if (!exports("call_tool"))
+  if (!impl_->call_tool_fn)
     return make_error(errc::not_found, impl_->plugin, "the module exports no call_tool");
   payload request;
   payload_writer writer{request.bytes};
@@ -131,21 +122,17 @@ caf::expected<payload> wasm_module::call_tool(const std::string& name, const pay
   packer.pack_array(2);
   packer.pack(name);
   writer.write(reinterpret_cast<const char*>(args.bytes.data()), args.bytes.size());
-  return call_with_payload(*impl_, "call_tool", request.bytes);
+  return call_with_payload(*impl_, "call_tool", *impl_->call_tool_fn, request.bytes);
 }
 
 caf::expected<std::string> wasm_module::metadata_json() {
   if (!exports("metadata"))
     return std::string{};
   auto& m = *impl_;
-  if (!m.funcs["metadata"]->type().params.empty())
-    return make_error(errc::load_failed, m.plugin, m.file + ": metadata must take no parameters");
   m.begin();
-  auto out = m.call("metadata", {});
+  auto out = m.call("metadata", *m.funcs["metadata"], {});
   if (!out)
     return std::move(out.error());
-  if (out->size() != 1 || m.funcs["metadata"]->type().results[0] != wabt::Type::I64)
-    return make_error(errc::load_failed, m.plugin, m.file + ": metadata must answer one i64");
   auto bytes = m.result_bytes("metadata", (*out)[0].Get<wi::u64>());
   if (!bytes)
     return std::move(bytes.error());
@@ -156,13 +143,8 @@ caf::error wasm_module::lifecycle(const std::string& name) {
   if (!exports(name))
     return {};
   auto& m = *impl_;
-  const auto& type = m.funcs[name]->type();
-  if (!type.params.empty() || type.results.size() > 1
-      || (type.results.size() == 1 && type.results[0] != wabt::Type::I32))
-    return make_error(errc::plugin_failed, m.plugin,
-                      name + " must be () -> () or () -> i32 (see the plugin ABI)");
   m.begin();
-  auto out = m.call(name, {});
+  auto out = m.call(name, *m.funcs[name], {});
   if (!out)
     return std::move(out.error());
   if (!out->empty() && (*out)[0].Get<wi::s32>() != 0)

@@ -28,7 +28,10 @@ struct wasm_module::impl {
   wi::Module::Ptr module;
   wi::Instance::Ptr instance;
   std::unique_ptr<wi::Thread> thread;
-  std::map<std::string, wi::Func::Ptr> funcs;
+  std::map<std::string, wi::Func::Ptr> funcs; ///< Every exported function (checked by module_check).
+  wi::Func::Ptr alloc_fn;     ///< The hot exports, looked up once.
+  wi::Func::Ptr execute_fn;
+  wi::Func::Ptr call_tool_fn; ///< Null if not exported.
   wi::Memory::Ptr memory;
   std::uint32_t gauge_index = 0;
   wi::Global::Ptr gauge;                    ///< Set once instantiated.
@@ -45,7 +48,7 @@ struct wasm_module::impl {
 
   /// Calls export `name` under the armed budget; plugin_failed / limit_exceeded as documented
   /// in wasm_module.hpp, with `name` in the message.
-  caf::expected<wi::Values> call(const std::string& name, const wi::Values& params);
+  caf::expected<wi::Values> call(const std::string& name, wi::Func& func, const wi::Values& params);
 
   /// The error for a call of `what` that trapped with `trap`.
   caf::error trap_error(const std::string& what, const wi::Trap::Ptr& trap);

@@ -89,14 +89,26 @@ std::string parse_state(const msgpack::object& root, parsed_state& out) {
   return {};
 }
 
+/// The length of `data` without its trailing zero bytes (`size` is a multiple of 8: pages).
+std::size_t used_bytes(const std::uint8_t* data, std::size_t size) {
+  while (size >= 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, data + size - 8, sizeof word);
+    if (word != 0)
+      break;
+    size -= 8;
+  }
+  while (size > 0 && data[size - 1] == 0)
+    --size;
+  return size;
+}
+
 } // namespace
 
 payload wasm_module::snapshot() const {
   const auto& m = *impl_;
   const auto* data = m.memory->UnsafeData();
-  auto size = static_cast<std::size_t>(m.memory->ByteSize());
-  while (size > 0 && data[size - 1] == 0)
-    --size;
+  auto size = used_bytes(data, static_cast<std::size_t>(m.memory->ByteSize()));
   payload out;
   out.bytes.reserve(size + 64);
   payload_writer writer{out.bytes};

@@ -134,6 +134,10 @@ caf::error bind_exports(wasm_module::impl& m, std::uint32_t own_globals) {
       return refused(m, std::string("exports no '") + needed + "' function (see the plugin ABI)");
   if (!m.memory)
     return refused(m, "exports no memory named 'memory' (see the plugin ABI)");
+  m.alloc_fn = m.funcs["alloc"];
+  m.execute_fn = m.funcs["execute"];
+  if (auto tool = m.funcs.find("call_tool"); tool != m.funcs.end())
+    m.call_tool_fn = tool->second;
   const auto& globals = m.instance->globals();
   m.gauge = m.store.UnsafeGet<wi::Global>(globals[m.gauge_index]);
   for (std::uint32_t i = 0; i < own_globals && i < globals.size(); ++i) {

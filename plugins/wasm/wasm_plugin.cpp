@@ -60,6 +60,7 @@ struct wasm_plugin::impl {
   module_limits base_limits;
   std::unique_ptr<wasm_module> module;
   module_metadata meta;
+  bool keep_state = true; ///< The "checkpoint" setting.
 
   /// Reads the module's metadata export into meta; "" or what is wrong.
   caf::error read_metadata(const std::string& id, const std::string& file);
@@ -107,6 +108,11 @@ caf::error wasm_plugin::load(plugin_context& ctx) {
   auto path = impl_->path.empty() ? ctx.setting_or("module", "") : impl_->path;
   if (path.empty())
     return make_error(errc::config_error, id, "no module: set the 'module' setting to a .wasm file");
+  auto checkpoint = ctx.setting_or("checkpoint", "on");
+  if (checkpoint != "on" && checkpoint != "off" && checkpoint != "true" && checkpoint != "false")
+    return make_error(errc::config_error, id,
+                      "setting checkpoint = '" + checkpoint + "': use on or off");
+  impl_->keep_state = checkpoint == "on" || checkpoint == "true";
   auto bytes = read_module(path, id, limits->module_bytes);
   if (!bytes)
     return std::move(bytes.error());
@@ -139,6 +145,10 @@ caf::error wasm_plugin::unload(plugin_context&) {
 
 caf::expected<payload> wasm_plugin::execute(plugin_context&, const payload& input) {
   return impl_->module->execute(input);
+}
+
+bool wasm_plugin::keeps_state() const {
+  return impl_->keep_state;
 }
 
 std::vector<tool_spec> wasm_plugin::tools() const {

@@ -18,7 +18,8 @@ std::string module_plugin_id(const std::string& path);
 /// Hosts one module. load reads, meters and instantiates it and reads its metadata; init, start
 /// and stop call the module's exports of those names if it has them; execute and call_tool run
 /// under the limits. The state (linear memory and mutable globals) is the plugin's checkpoint,
-/// so it is carried across reloads and restored after a restart.
+/// so it is carried across reloads and restored after a restart. Settings: "module" (the file,
+/// when not given to the constructor), "checkpoint" (on | off, default on), "limit.<name>".
 class wasm_plugin final : public plugin {
 public:
   /// The module is read at load from `path` (or, if empty, from the "module" setting).
@@ -40,8 +41,10 @@ public:
   caf::expected<payload> call_tool(plugin_context& ctx, const std::string& name,
                                    const payload& args) override;
 
-  /// Always true: the module's memory and globals are its state.
-  bool keeps_state() const override { return true; }
+  /// True unless the setting checkpoint = "off": the module's memory and globals are then
+  /// checkpointed after calls (as often as its group's checkpoint_every says) and restored after
+  /// a restart. A reload carries the state either way.
+  bool keeps_state() const override;
   caf::expected<payload> checkpoint(plugin_context& ctx) override;
   caf::error restore(plugin_context& ctx, const payload& state) override;
 

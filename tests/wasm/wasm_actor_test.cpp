@@ -138,6 +138,24 @@ TEST_F(WasmActors, ACrashedModuleIsRestartedWithItsCheckpointedMemoryAndGlobals)
   EXPECT_EQ(count("counter"), 4) << "both the global and the memory were restored";
 }
 
+TEST_F(WasmActors, WithCheckpointOffARestartedModuleStartsAfreshAndAReloadStillCarriesState) {
+  add("counter", "counter", {{"checkpoint", "off"}});
+  ASSERT_TRUE(rt->start_all());
+  EXPECT_EQ(count("counter"), 1);
+  EXPECT_EQ(count("counter"), 2);
+  ASSERT_TRUE(rt->reload("counter"));
+  EXPECT_EQ(count("counter"), 3) << "a reload carries the state whatever the setting";
+  auto host = rt->resolve("counter");
+  ASSERT_TRUE(host);
+  caf::anon_send_exit(*host, caf::exit_reason::kill);
+  ASSERT_TRUE(log.wait(event_kind::restarted, "counter"));
+  EXPECT_EQ(count("counter"), 1) << "no checkpoint was kept";
+  ASSERT_TRUE(rt->add(wasm_spec(config_for("bad", {{"checkpoint", "sometimes"}}), module_path("echo"))));
+  auto loaded = rt->step(lifecycle_op::load, "bad");
+  ASSERT_FALSE(loaded);
+  EXPECT_NE(describe(loaded.error()).find("use on or off"), std::string::npos);
+}
+
 TEST_F(WasmActors, TheFileWatchReloadsAModuleAndCarriesItsState) {
   auto path = add("counter", "counter");
   ASSERT_TRUE(rt->start_all());
