@@ -24,19 +24,19 @@ bool mentions(const caf::error& err, const std::string& text) {
   return describe(err).find(text) != std::string::npos;
 }
 
-TEST(KindRegistry, StandardKindsAreNativeLuaAndLibraryWithNativeTheDefault) {
+TEST(KindRegistry, StandardKindsAreNativeLuaLibraryAndWasmWithNativeTheDefault) {
   auto kinds = standard_kinds();
-  EXPECT_EQ(kinds.names(), (std::vector<std::string>{"native", "lua", "library"}));
+  EXPECT_EQ(kinds.names(), (std::vector<std::string>{"native", "lua", "library", "wasm"}));
   EXPECT_EQ(kinds.default_kind(), "native");
 }
 
 TEST(KindRegistry, UnknownKindIsAConfigErrorNamingTheKindsThereAre) {
   auto kinds = standard_kinds();
-  auto wasm = kinds.find("wasm");
-  ASSERT_FALSE(wasm);
-  EXPECT_EQ(code_name(wasm.error()), "config_error");
-  EXPECT_TRUE(mentions(wasm.error(), "'wasm'")) << describe(wasm.error());
-  EXPECT_TRUE(mentions(wasm.error(), R"("native", "lua", "library")")) << describe(wasm.error());
+  auto jvm = kinds.find("jvm");
+  ASSERT_FALSE(jvm);
+  EXPECT_EQ(code_name(jvm.error()), "config_error");
+  EXPECT_TRUE(mentions(jvm.error(), "'jvm'")) << describe(jvm.error());
+  EXPECT_TRUE(mentions(jvm.error(), R"("native", "lua", "library", "wasm")")) << describe(jvm.error());
 }
 
 TEST(KindRegistry, NativeKindReadsAnOptionalClass) {
@@ -73,8 +73,31 @@ TEST(KindRegistry, LuaKindNeedsAScriptPathAndTurnsItsLimitsTableIntoSettings) {
   EXPECT_TRUE(static_cast<bool>(lua.validate));
 }
 
+TEST(KindRegistry, WasmKindNeedsAModulePathWatchesWasmFilesAndChecksItsLimits) {
+  auto kinds = standard_kinds();
+  const auto& wasm = kind_named(kinds, "wasm");
+  ASSERT_EQ(wasm.keys.size(), 2u);
+  EXPECT_EQ(wasm.keys[0].name, "module");
+  EXPECT_EQ(wasm.keys[0].type, key_type::path);
+  EXPECT_TRUE(wasm.keys[0].required);
+  EXPECT_EQ(wasm.keys[1].settings_prefix, "limit.");
+  EXPECT_EQ(wasm.watch_patterns, (std::vector<std::string>{"*.wasm"}));
+  auto spec = kinds.spec_for_file("/srv/modules/transform.wasm");
+  ASSERT_TRUE(spec) << describe(spec.error());
+  EXPECT_EQ(spec->kind, "wasm");
+  EXPECT_EQ(spec->config.id, "transform");
+  plugin_spec bad{{"t", {{"limit.fuel", "lots"}}, {}}, "wasm", {{"module", "t.wasm"}}};
+  auto err = kinds.check(bad);
+  EXPECT_EQ(code_name(err), "config_error");
+  EXPECT_TRUE(mentions(err, "fuel")) << describe(err);
+  auto problems = wasm.validate(std::string("\0asm junk"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_FALSE(problems[0].warning);
+}
+
 TEST(KindRegistry, AnEntryWithoutKindIsOfTheKindItsKeysSelect) {
   auto kinds = standard_kinds();
+  EXPECT_EQ(kinds.select({"id", "module"}), "wasm");
   EXPECT_EQ(kinds.select({"id", "script"}), "lua");
   EXPECT_EQ(kinds.select({"id", "library"}), "library");
   EXPECT_EQ(kinds.select({"id", "class"}), "native");
