@@ -31,6 +31,7 @@
 
 #include "actors/plugin_host.hpp"
 #include "bench/roundtrip_driver.hpp"
+#include "bench/started_host.hpp"
 #include "messages/errors.hpp"
 #include "messages/json_codec.hpp"
 #include "messages/msgpack_codec.hpp"
@@ -57,19 +58,7 @@ end
 /// Loads, inits and starts a Lua plugin host running `source` (or the file `path`).
 troupe::plugin_actor start_lua(caf::actor_system& sys, const std::string& id,
                                troupe::lua::script_source source) {
-  auto host = troupe::spawn_plugin_host(sys, id,
-                                        std::make_unique<troupe::lua::lua_plugin>(source),
-                                        std::make_shared<troupe::shared_state>());
-  caf::scoped_actor self{sys};
-  auto check = [&](auto atom, auto... xs) {
-    self->request(host, caf::infinite, atom, xs...).receive(
-      [](troupe::plugin_state&) {},
-      [&](caf::error& err) { die(id + ": " + troupe::describe(err)); });
-  };
-  check(troupe::load_atom::value, troupe::plugin_config{id, {}, {}});
-  check(troupe::init_atom::value);
-  check(troupe::start_atom::value);
-  return host;
+  return troupe::bench::start_host(sys, id, std::make_unique<troupe::lua::lua_plugin>(source));
 }
 
 /// Mean ns of a bare lua_pcall of the script's execute with a prebuilt input table, in a

@@ -26,6 +26,7 @@
 
 #include "actors/plugin_host.hpp"
 #include "bench/roundtrip_driver.hpp"
+#include "bench/started_host.hpp"
 #include "messages/errors.hpp"
 #include "messages/msgpack_codec.hpp"
 #include "messages/registration.hpp"
@@ -63,22 +64,6 @@ function execute(data)
   return h
 end
 )";
-
-troupe::plugin_actor start_host(caf::actor_system& sys, const std::string& id,
-                                std::unique_ptr<troupe::plugin> impl) {
-  auto host = troupe::spawn_plugin_host(sys, id, std::move(impl),
-                                        std::make_shared<troupe::shared_state>());
-  caf::scoped_actor self{sys};
-  auto check = [&](auto atom, auto... xs) {
-    self->request(host, caf::infinite, atom, xs...).receive(
-      [](troupe::plugin_state&) {},
-      [&](caf::error& err) { die(id + ": " + troupe::describe(err)); });
-  };
-  check(troupe::load_atom::value, troupe::plugin_config{id, {}, {}});
-  check(troupe::init_atom::value);
-  check(troupe::start_atom::value);
-  return host;
-}
 
 /// A module instantiated by libwabt exactly as built: no metering, no memory cap.
 struct raw_module {

@@ -1,5 +1,6 @@
 #include "plugins/wasm/wasm_kind.hpp"
 
+#include "plugins/api/file_kind.hpp"
 #include "plugins/wasm/module_check.hpp"
 #include "plugins/wasm/wasm_limits.hpp"
 #include "plugins/wasm/wasm_plugin.hpp"
@@ -23,27 +24,16 @@ std::vector<source_problem> validate(const std::string& text) {
 } // namespace
 
 kind_definition wasm_kind() {
-  kind_definition k;
-  k.name = "wasm";
-  k.keys = {{"module", key_type::path, true, {}}, {"limits", key_type::table, false, "limit."}};
-  k.selecting_key = "module";
-  k.file_key = "module";
-  k.watch_patterns = {"*.wasm"};
+  auto k = file_kind("wasm", "module", "*.wasm", module_plugin_id,
+                     [](const std::map<std::string, std::string>& settings) -> caf::error {
+                       auto limits = limits_from_settings(settings);
+                       return limits ? caf::error{} : std::move(limits.error());
+                     });
   k.make_factory = [](const plugin_spec& spec,
                       const kind_context&) -> caf::expected<plugin_factory> {
     return wasm_plugin::factory(spec.key("module"));
   };
-  k.check = [](const plugin_spec& spec) -> caf::error {
-    auto limits = limits_from_settings(spec.config.settings);
-    return limits ? caf::error{} : std::move(limits.error());
-  };
   k.validate = validate;
-  k.spec_for_file = [](const std::string& path) {
-    plugin_spec spec;
-    spec.config.id = module_plugin_id(path);
-    spec.keys["module"] = path;
-    return spec;
-  };
   return k;
 }
 
