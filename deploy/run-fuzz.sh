@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 build=${2:-build-fuzz}
-targets=${FUZZ_TARGETS:-"rpc_frames lua_value msgpack_json json_codec node_config mcp_message"}
+targets=${FUZZ_TARGETS:-"rpc_frames lua_value msgpack_json json_codec node_config mcp_message wasm_module"}
 
 if ! command -v clang++ >/dev/null; then
   echo "run-fuzz: clang++ not found; run deploy/install-deps.sh" >&2

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "wabt/binary-reader-ir.h"
+#include "wabt/interp/binary-reader-interp.h"
 #include "wabt/binary-reader.h"
 #include "wabt/cast.h"
 #include "wabt/ir.h"
@@ -92,6 +93,12 @@ std::string read_module_ir(const std::vector<std::uint8_t>& bytes, wabt::Module&
     return errors.empty() ? std::string("not a valid WebAssembly module")
                           : "not a valid WebAssembly module: " + errors.front().message;
   };
+  // The interpreter's reader validates as it reads; libwabt's IR reader does not, and asserts
+  // (aborting the process) on some malformed code. So only bytes the first accepts reach it.
+  interp::ModuleDesc desc;
+  if (Failed(interp::ReadBinaryInterp("module", bytes.data(), bytes.size(), read_options, &errors,
+                                      &desc)))
+    return invalid();
   if (Failed(ReadBinaryIr("module", bytes.data(), bytes.size(), read_options, &errors, &m)))
     return invalid();
   ValidateOptions validate_options;

@@ -47,4 +47,14 @@ add_custom_command(OUTPUT ${TROUPE_WASM_DIR}/malformed.wasm
                    VERBATIM)
 list(APPEND troupe_wasm_modules ${TROUPE_WASM_DIR}/malformed.wasm)
 
+# ir_reader_assert.wasm: checked in as found by fuzz_wasm_module: bytes on which Debian's
+# libwabt IR reader asserts (aborting the process) unless the validating reader refuses them first.
+add_custom_command(OUTPUT ${TROUPE_WASM_DIR}/ir_reader_assert.wasm
+                   COMMAND ${CMAKE_COMMAND} -E make_directory ${TROUPE_WASM_DIR}
+                   COMMAND ${CMAKE_COMMAND} -E copy ${TROUPE_WASM_SOURCES}/ir_reader_assert.wasm
+                           ${TROUPE_WASM_DIR}/ir_reader_assert.wasm
+                   DEPENDS ${TROUPE_WASM_SOURCES}/ir_reader_assert.wasm
+                   VERBATIM)
+list(APPEND troupe_wasm_modules ${TROUPE_WASM_DIR}/ir_reader_assert.wasm)
+
 add_custom_target(troupe_wasm_test_modules DEPENDS ${troupe_wasm_modules})
