@@ -119,8 +119,9 @@ int main(int argc, char** argv) {
 
   troupe::cli::deploy_options deploy;
   auto* deploy_cmd = app.add_subcommand(
-    "deploy", "Send a script to a node of the cluster, which hosts it (kept across restarts)");
-  deploy_cmd->add_option("file", deploy.file, "The script (FILE.lua)")->required();
+    "deploy", "Send a script or module to a node of the cluster, which hosts it (kept across "
+              "restarts)");
+  deploy_cmd->add_option("file", deploy.file, "The script or module (FILE.lua, FILE.wasm)")->required();
   deploy_cmd->add_option("--on", deploy.on, "The member to host it (default: the --node one)");
   deploy_cmd->add_option("--id", deploy.id, "Plugin id (default: the file name's stem)");
   add_target_options(deploy_cmd, where);

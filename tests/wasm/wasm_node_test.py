@@ -2,8 +2,8 @@
 """WebAssembly plugins in a real `troupe run` process, driven by clients nobody on the team wrote:
 pynvim's msgpack-RPC session through the gateway and raw JSON-RPC through the MCP HTTP door;
 limits from the TOML, a hostile module next to well-behaved ones, hot reload of a *.wasm file by
-the file watch with its state carried, a new module file loaded by the watch, and config errors
-answered at start. Usage: wasm_node_test.py PATH/TO/troupe [TEST...], with TROUPE_WASM_DIR naming
+the file watch with its state carried, a new module file loaded by the watch, `troupe deploy` of
+a module to a cluster node, and config errors answered at start. Usage: wasm_node_test.py PATH/TO/troupe [TEST...], with TROUPE_WASM_DIR naming
 the built test modules."""
 
 import json
@@ -150,6 +150,25 @@ def test_the_file_watch_reloads_a_module_with_its_state_and_loads_new_ones(troup
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_deploy_sends_a_module_to_a_cluster_node(troupe):
+    node = DoorNode(troupe, '[cluster]\nlisten = "127.0.0.1:0"\n', "", name="wasm-deploy")
+    try:
+        address = open(os.path.join(node.dir, "ready")).read().splitlines()[0].strip()
+
+        def run(*args):
+            p = subprocess.run([troupe, *args, "--node", address], capture_output=True,
+                               text=True, timeout=60)
+            return p.returncode, p.stdout
+        rc, out = run("deploy", os.path.join(MODULES, "transform.wasm"))
+        check(rc == 0 and '"version": "1.0.0"' in out, "deploy FILE.wasm: %r" % out)
+        rc, out = run("exec", "transform", '"deployed"')
+        check(rc == 0 and out.strip() == '"DEPLOYED"', "the deployed module serves: %r" % out)
+        rc, out = run("deploy", os.path.join(MODULES, "foreign_import.wasm"))
+        check(rc == 1 and "env.system" in out, "a bad module is refused: %r" % out)
+    finally:
+        node.stop()
+
+
 def test_cli_exec_and_validate_take_wasm_files(troupe):
     def run(*args, stdin=None):
         p = subprocess.run([troupe, *args], input=stdin, capture_output=True, text=True,
@@ -184,4 +203,5 @@ if __name__ == "__main__":
     run_tests([test_gateway_and_mcp_reach_wasm_plugins_and_their_tools,
                test_a_hostile_module_is_stopped_by_its_limits_and_others_serve,
                test_the_file_watch_reloads_a_module_with_its_state_and_loads_new_ones,
+               test_deploy_sends_a_module_to_a_cluster_node,
                test_cli_exec_and_validate_take_wasm_files], sys.argv)
