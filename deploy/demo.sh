@@ -50,6 +50,17 @@ LUA
 printf '"hello"\n"spin"\n"escape"\n"still here"\n' \
   | "$T" exec --script /tmp/troupe-demo.lua --limit wall_time_ms=100
 
+WASM=$(dirname "$T")/../tests/wasm_modules
+if [ -f "$WASM/transform.wasm" ]; then
+  say "WebAssembly: a module built from C, its tools, and a hostile one under fuel and memory limits" \
+      "troupe exec --script transform.wasm; troupe exec --script hostile.wasm --limit fuel=1M --limit memory_pages=8"
+  "$T" exec --script "$WASM/transform.wasm" '"webassembly in the sandbox"'
+  # hostile.wasm's selectors: 5 loops forever, 6 grows its memory without end, 2 stores out of
+  # bounds, 0 answers nil: each failure names its limit or trap, and the module serves on.
+  printf '5\n6\n2\n0\n' \
+    | "$T" exec --script "$WASM/hostile.wasm" --limit fuel=1M --limit memory_pages=8 2>/dev/null
+fi
+
 AGENT=deploy/agent.toml
 say "Agent hooks around every tool call: rate limiter, cache, redactor, audit log" "troupe hooks -c $AGENT"
 "$T" hooks -c "$AGENT" | grep -E '"(plugin|hook_priority)"'
