@@ -1,6 +1,7 @@
 // wasm_module's calls into the module: every one armed with the fuel and wall-time budget.
 
 #include <msgpack.hpp>
+#include <spdlog/spdlog.h>
 
 #include "messages/errors.hpp"
 #include "messages/msgpack_codec.hpp"
@@ -42,6 +43,11 @@ caf::error wasm_module::impl::trap_error(const std::string& what, const wi::Trap
 }
 
 void wasm_module::impl::begin() {
+  if (log_dropped > 0)
+    spdlog::warn("[{}] {} log lines dropped (at most {} per call)", plugin, log_dropped,
+                 log_lines - log_dropped);
+  log_lines = 0;
+  log_dropped = 0;
   gauge->UnsafeSet(wi::Value::Make(static_cast<wi::s64>(meter.arm(call_meter::clock::now()))));
 }
 

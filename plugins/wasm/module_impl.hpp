@@ -42,6 +42,9 @@ struct wasm_module::impl {
   std::int64_t time_stops = 0;
   std::int64_t memory_stops = 0;
   std::int64_t traps = 0;
+  std::uint32_t log_lines = 0;   ///< troupe.log lines written in the current call.
+  std::uint32_t log_dropped = 0; ///< Lines over the cap in the current call.
+  std::int64_t log_dropped_total = 0;
 
   /// Arms the meter for one plugin call (which may call several exports: alloc, execute).
   void begin();

@@ -18,6 +18,8 @@ namespace {
 
 /// The longest log line a module may write; longer ones are cut.
 constexpr std::uint32_t max_log_bytes = 4096;
+/// The most log lines one call may write; later ones are counted and dropped.
+constexpr std::uint32_t max_log_lines = 100;
 
 caf::error refused(const wasm_module::impl& m, const std::string& why) {
   return make_error(errc::load_failed, m.plugin, m.file + ": " + why);
@@ -54,6 +56,11 @@ wi::HostFunc::Ptr log_import(wasm_module::impl& m) {
       if (!self->memory || std::uint64_t{ptr} + len > self->memory->ByteSize()) {
         *trap = wi::Trap::New(thread.store(), "troupe.log: text out of bounds of memory");
         return wabt::Result::Error;
+      }
+      if (++self->log_lines > max_log_lines) {
+        ++self->log_dropped;
+        ++self->log_dropped_total;
+        return wabt::Result::Ok;
       }
       const auto* data = reinterpret_cast<const char*>(self->memory->UnsafeData()) + ptr;
       write_log(*self, in[0].Get<wi::u32>(), std::string(data, std::min(len, max_log_bytes)));
@@ -218,6 +225,7 @@ std::map<std::string, std::int64_t> wasm_module::counters() const {
           {"time_stops", m.time_stops},
           {"memory_stops", m.memory_stops},
           {"traps", m.traps},
+          {"log_lines_dropped", m.log_dropped_total},
           {"memory_bytes", static_cast<std::int64_t>(m.memory->ByteSize())},
           {"memory_limit_bytes", static_cast<std::int64_t>(m.limits.memory_pages) << 16}};
 }

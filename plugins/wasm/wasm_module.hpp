@@ -69,7 +69,8 @@ public:
   caf::error restore(const payload& state);
 
   /// fuel_last (instructions of the last call), fuel_total, fuel_stops, time_stops,
-  /// memory_stops, traps, memory_bytes, memory_limit_bytes.
+  /// memory_stops, traps, log_lines_dropped (troupe.log lines over 100 in a call),
+  /// memory_bytes, memory_limit_bytes.
   std::map<std::string, std::int64_t> counters() const;
 
   /// The limits in force.

@@ -145,6 +145,15 @@ TEST(WasmModule, TrapsAnswerPluginFailedWithTheTrapsMessageAndTheModuleServesOn)
   EXPECT_EQ(m->counters()["traps"], 4);
 }
 
+TEST(WasmModule, AModuleLogsAtMostAHundredLinesPerCallAndTheRestAreCounted) {
+  auto m = load_ok("log_flood");
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(m->execute(nil_payload()));
+  EXPECT_EQ(m->counters()["log_lines_dropped"], 900);
+  ASSERT_TRUE(m->execute(nil_payload()));
+  EXPECT_EQ(m->counters()["log_lines_dropped"], 1800) << "the cap is per call";
+}
+
 TEST(WasmModule, AnErrorResultIsPluginFailedWithTheModulesMessage) {
   auto m = load_ok("hostile");
   ASSERT_TRUE(m);
