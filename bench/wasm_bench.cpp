@@ -162,7 +162,7 @@ void roundtrip(caf::actor_system& sys, std::size_t calls) {
   auto m_ns = timed_ns(calls, [&] { (void)(*metered)->execute(input); });
   auto r_ns = timed_ns(calls, [&] { (void)raw.call(input); });
   auto snap_ns = timed_ns(calls / 10, [&] { (void)(*metered)->snapshot(); });
-  auto snap_bytes = (*metered)->snapshot().bytes.size();
+  auto snap_bytes = (*metered)->snapshot()->bytes.size();
   auto c = median(caf_rt);
   std::printf("== execute round trip, echo of a small map (%zu calls per round, 7 rounds, medians)\n",
               calls);

@@ -94,17 +94,23 @@ wasm_module::impl::result_bytes(const std::string& what, std::uint64_t packed) {
   return std::vector<std::uint8_t>(data, data + len);
 }
 
+caf::expected<wi::Values>
+wasm_module::impl::call_with_bytes(const std::string& name, wi::Func& func,
+                                   const std::vector<std::uint8_t>& bytes) {
+  auto ptr = copy_in(bytes);
+  if (!ptr)
+    return std::move(ptr.error());
+  auto len = static_cast<wi::u32>(bytes.size());
+  return call(name, func, {wi::Value::Make(*ptr), wi::Value::Make(len)});
+}
+
 namespace {
 
 /// Calls `export_name` with `input` copied in and answers its result as a payload.
 caf::expected<payload> call_with_payload(wasm_module::impl& m, const std::string& export_name,
                                          wi::Func& func, const std::vector<std::uint8_t>& input) {
   m.begin();
-  auto ptr = m.copy_in(input);
-  if (!ptr)
-    return std::move(ptr.error());
-  auto len = static_cast<wi::u32>(input.size());
-  auto out = m.call(export_name, func, {wi::Value::Make(*ptr), wi::Value::Make(len)});
+  auto out = m.call_with_bytes(export_name, func, input);
   if (!out)
     return std::move(out.error());
   auto bytes = m.result_bytes(export_name, (*out)[0].Get<wi::u64>());

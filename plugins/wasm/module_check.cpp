@@ -35,6 +35,8 @@ const std::map<std::string, std::vector<std::string>>& abi_exports() {
     {"execute", {"(i32, i32) -> i64"}},
     {"call_tool", {"(i32, i32) -> i64"}},
     {"metadata", {"() -> i64"}},
+    {"snapshot", {"() -> i64"}},
+    {"restore", {"(i32, i32) -> i32"}},
     {"init", {"() -> ()", "() -> i32"}},
     {"start", {"() -> ()", "() -> i32"}},
     {"stop", {"() -> ()", "() -> i32"}},
@@ -81,6 +83,8 @@ void check_exports(const Module& m, std::vector<abi_problem>& out) {
       out.push_back({std::string("exports no '") + needed + "' function (see the plugin ABI)"});
   if (!memory)
     out.push_back({"exports no memory named 'memory' (see the plugin ABI)"});
+  if ((m.GetExport("snapshot") == nullptr) != (m.GetExport("restore") == nullptr))
+    out.push_back({"exports one of 'snapshot' and 'restore' without the other"});
 }
 
 } // namespace

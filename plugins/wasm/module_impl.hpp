@@ -32,6 +32,8 @@ struct wasm_module::impl {
   wi::Func::Ptr alloc_fn;     ///< The hot exports, looked up once.
   wi::Func::Ptr execute_fn;
   wi::Func::Ptr call_tool_fn; ///< Null if not exported.
+  wi::Func::Ptr snapshot_fn;  ///< The module's own state exports; both null or both set.
+  wi::Func::Ptr restore_fn;
   wi::Memory::Ptr memory;
   std::uint32_t gauge_index = 0;
   wi::Global::Ptr gauge;                    ///< Set once instantiated.
@@ -63,6 +65,10 @@ struct wasm_module::impl {
   /// len) makes it plugin_failed with the bytes as its message.
   caf::expected<std::vector<std::uint8_t>> result_bytes(const std::string& what,
                                                         std::uint64_t packed);
+
+  /// Calls `func` (named `name`) with `bytes` copied in as (ptr, len); answers its results.
+  caf::expected<wi::Values> call_with_bytes(const std::string& name, wi::Func& func,
+                                            const std::vector<std::uint8_t>& bytes);
 
   /// Sets the gauge (the instantiation's start function reads it before `gauge` is set).
   void set_gauge(wi::Thread& thread, std::int64_t value);

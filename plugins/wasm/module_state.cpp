@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include <msgpack.hpp>
 
@@ -13,7 +14,10 @@ namespace troupe::wasm {
 
 namespace {
 
-constexpr std::uint32_t state_format = 1;
+/// [1, pages, memory, globals]: the memory and globals, taken by the host.
+constexpr std::uint32_t memory_format = 1;
+/// [2, bytes]: what the module's snapshot export answered, for its restore export.
+constexpr std::uint32_t module_format = 2;
 constexpr std::uint64_t page_bytes = 64 * 1024;
 
 /// The raw bits of a global of a numeric type; false for other types (references, vectors).
@@ -66,11 +70,9 @@ struct parsed_state {
 };
 
 std::string parse_state(const msgpack::object& root, parsed_state& out) {
-  if (root.type != msgpack::type::ARRAY || root.via.array.size != 4)
-    return "not a WebAssembly state (an array of 4 expected)";
+  if (root.via.array.size != 4)
+    return "malformed state (an array of 4 expected)";
   const auto* items = root.via.array.ptr;
-  if (items[0].type != msgpack::type::POSITIVE_INTEGER || items[0].via.u64 != state_format)
-    return "unknown state format";
   if (items[1].type != msgpack::type::POSITIVE_INTEGER || items[2].type != msgpack::type::BIN
       || items[3].type != msgpack::type::ARRAY)
     return "malformed state";
@@ -103,10 +105,8 @@ std::size_t used_bytes(const std::uint8_t* data, std::size_t size) {
   return size;
 }
 
-} // namespace
-
-payload wasm_module::snapshot() const {
-  const auto& m = *impl_;
+/// The state as the host takes it: the memory up to its last non-zero byte and the globals.
+payload memory_snapshot(const wasm_module::impl& m) {
   const auto* data = m.memory->UnsafeData();
   auto size = used_bytes(data, static_cast<std::size_t>(m.memory->ByteSize()));
   payload out;
@@ -114,7 +114,7 @@ payload wasm_module::snapshot() const {
   payload_writer writer{out.bytes};
   msgpack::packer<payload_writer> packer(writer);
   packer.pack_array(4);
-  packer.pack(state_format);
+  packer.pack(memory_format);
   packer.pack(static_cast<std::uint64_t>(m.memory->PageSize()));
   packer.pack_bin(static_cast<std::uint32_t>(size));
   packer.pack_bin_body(reinterpret_cast<const char*>(data), static_cast<std::uint32_t>(size));
@@ -128,21 +128,11 @@ payload wasm_module::snapshot() const {
   return out;
 }
 
-caf::error wasm_module::restore(const payload& state) {
-  auto& m = *impl_;
-  auto fail = [&](const std::string& why) {
-    return make_error(errc::plugin_failed, m.plugin, "cannot restore the state of " + m.file
-                                                       + ": " + why);
-  };
-  auto handle = unpack(state, m.plugin);
-  if (!handle)
-    return fail(describe(handle.error()));
-  parsed_state s;
-  if (auto why = parse_state(handle->get(), s); !why.empty())
-    return fail(why);
+/// Takes back a memory_snapshot; "" or why not (nothing changed then).
+std::string restore_memory(wasm_module::impl& m, const parsed_state& s) {
   if (s.pages > m.limits.memory_pages)
-    return fail(std::to_string(s.pages) + " pages of memory, over the limit of "
-                + std::to_string(m.limits.memory_pages));
+    return std::to_string(s.pages) + " pages of memory, over the limit of "
+           + std::to_string(m.limits.memory_pages);
   std::vector<std::pair<wi::Global*, std::uint64_t>> sets;
   std::size_t next = 0;
   for (const auto& g : m.state_globals) {
@@ -150,19 +140,88 @@ caf::error wasm_module::restore(const payload& state) {
     if (!global_bits(*g, bits))
       continue;
     if (next >= s.globals.size() || s.globals[next].first != g->type().type.GetName())
-      return fail("its mutable globals differ from the module's (count or types)");
+      return "its mutable globals differ from the module's (count or types)";
     sets.emplace_back(g.get(), s.globals[next++].second);
   }
   if (next != s.globals.size())
-    return fail("its mutable globals differ from the module's (count or types)");
+    return "its mutable globals differ from the module's (count or types)";
   if (m.memory->PageSize() < s.pages
       && wabt::Failed(m.memory->Grow(s.pages - m.memory->PageSize())))
-    return fail("the memory cannot grow to " + std::to_string(s.pages) + " pages");
+    return "the memory cannot grow to " + std::to_string(s.pages) + " pages";
   auto* data = m.memory->UnsafeData();
   std::memcpy(data, s.memory->ptr, s.memory->size);
   std::fill(data + s.memory->size, data + m.memory->ByteSize(), std::uint8_t{0});
   for (auto& [g, bits] : sets)
     set_global_bits(*g, bits);
+  return {};
+}
+
+/// Hands the bytes of a module_format state to the module's restore export.
+caf::error restore_by_module(wasm_module::impl& m, const msgpack::object_bin& bytes,
+                             const std::function<caf::error(const std::string&)>& fail) {
+  if (!m.restore_fn)
+    return fail("the state was taken by a version's snapshot export, and this version exports "
+                "no restore");
+  m.begin();
+  auto out = m.call_with_bytes("restore", *m.restore_fn,
+                               std::vector<std::uint8_t>(bytes.ptr, bytes.ptr + bytes.size));
+  if (!out)
+    return std::move(out.error());
+  if (auto code = (*out)[0].Get<wi::s32>(); code != 0)
+    return fail("its restore export failed with code " + std::to_string(code));
+  return {};
+}
+
+} // namespace
+
+caf::expected<payload> wasm_module::snapshot() {
+  auto& m = *impl_;
+  if (!m.snapshot_fn)
+    return memory_snapshot(m);
+  m.begin();
+  auto out = m.call("snapshot", *m.snapshot_fn, {});
+  if (!out)
+    return std::move(out.error());
+  auto bytes = m.result_bytes("snapshot", (*out)[0].Get<wi::u64>());
+  if (!bytes)
+    return std::move(bytes.error());
+  payload state;
+  payload_writer writer{state.bytes};
+  msgpack::packer<payload_writer> packer(writer);
+  packer.pack_array(2);
+  packer.pack(module_format);
+  packer.pack_bin(static_cast<std::uint32_t>(bytes->size()));
+  packer.pack_bin_body(reinterpret_cast<const char*>(bytes->data()),
+                       static_cast<std::uint32_t>(bytes->size()));
+  return state;
+}
+
+caf::error wasm_module::restore(const payload& state) {
+  auto& m = *impl_;
+  std::function<caf::error(const std::string&)> fail = [&](const std::string& why) {
+    return make_error(errc::plugin_failed, m.plugin, "cannot restore the state of " + m.file
+                                                       + ": " + why);
+  };
+  auto handle = unpack(state, m.plugin);
+  if (!handle)
+    return fail(describe(handle.error()));
+  const auto& root = handle->get();
+  if (root.type != msgpack::type::ARRAY || root.via.array.size == 0
+      || root.via.array.ptr[0].type != msgpack::type::POSITIVE_INTEGER)
+    return fail("not a WebAssembly state");
+  auto format = root.via.array.ptr[0].via.u64;
+  if (format == module_format) {
+    if (root.via.array.size != 2 || root.via.array.ptr[1].type != msgpack::type::BIN)
+      return fail("malformed state");
+    return restore_by_module(m, root.via.array.ptr[1].via.bin, fail);
+  }
+  if (format != memory_format)
+    return fail("unknown state format");
+  parsed_state s;
+  if (auto why = parse_state(root, s); !why.empty())
+    return fail(why);
+  if (auto why = restore_memory(m, s); !why.empty())
+    return fail(why);
   return {};
 }
 

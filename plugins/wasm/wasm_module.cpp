@@ -143,8 +143,13 @@ caf::error bind_exports(wasm_module::impl& m, std::uint32_t own_globals) {
     return refused(m, "exports no memory named 'memory' (see the plugin ABI)");
   m.alloc_fn = m.funcs["alloc"];
   m.execute_fn = m.funcs["execute"];
-  if (auto tool = m.funcs.find("call_tool"); tool != m.funcs.end())
-    m.call_tool_fn = tool->second;
+  auto optional = [&](const char* name) {
+    auto it = m.funcs.find(name);
+    return it == m.funcs.end() ? wi::Func::Ptr{} : it->second;
+  };
+  m.call_tool_fn = optional("call_tool");
+  m.snapshot_fn = optional("snapshot");
+  m.restore_fn = optional("restore");
   const auto& globals = m.instance->globals();
   m.gauge = m.store.UnsafeGet<wi::Global>(globals[m.gauge_index]);
   for (std::uint32_t i = 0; i < own_globals && i < globals.size(); ++i) {

@@ -59,13 +59,16 @@ public:
   /// Whether the module exports function `name`.
   bool exports(const std::string& name) const;
 
-  /// The module's state: its linear memory (trailing zero bytes left out) and its mutable
-  /// globals, as a msgpack array [1, pages, memory bin, [[type, bits]...]].
-  payload snapshot() const;
+  /// The module's state. If it exports snapshot (and restore): [2, the bytes snapshot answered]
+  /// (an error if that call traps or runs out of fuel). Otherwise its linear memory (trailing
+  /// zero bytes left out) and its mutable numeric globals: [1, pages, memory, [[type, bits]...]].
+  caf::expected<payload> snapshot();
 
-  /// Takes back a snapshot (of this or an earlier version of the module): grows the memory to
-  /// the snapshot's pages, copies it and sets the mutable globals. plugin_failed (nothing
-  /// changed) if it does not fit: more pages than the cap, other global types, or bad bytes.
+  /// Takes back a snapshot (of this or an earlier version of the module). [2, bytes]: the bytes
+  /// are handed to the module's restore export (which must answer 0). [1, ...]: the memory is
+  /// grown to the snapshot's pages and copied, the mutable globals set. plugin_failed (nothing
+  /// changed by the host) if it does not fit: more pages than the cap, other global types, no
+  /// restore export for a [2, ...] state, or bad bytes.
   caf::error restore(const payload& state);
 
   /// fuel_last (instructions of the last call), fuel_total, fuel_stops, time_stops,

@@ -172,6 +172,21 @@ TEST_F(WasmActors, TheFileWatchReloadsAModuleAndCarriesItsState) {
   EXPECT_EQ(count("counter"), 12) << "version 2 adds 10 to the carried count of 2";
 }
 
+TEST_F(WasmActors, AReloadToANewMemoryLayoutCarriesTheStateThroughTheModulesOwnExports) {
+  auto path = add("counter", "counter_snap");
+  ASSERT_TRUE(rt->start_all());
+  EXPECT_EQ(count("counter"), 1);
+  EXPECT_EQ(count("counter"), 2);
+  replace(path, "counter_moved");
+  ASSERT_TRUE(rt->reload("counter"));
+  EXPECT_EQ(count("counter"), 102) << "the count moved to the new layout's address";
+  auto host = rt->resolve("counter");
+  ASSERT_TRUE(host);
+  caf::anon_send_exit(*host, caf::exit_reason::kill);
+  ASSERT_TRUE(log.wait(event_kind::restarted, "counter"));
+  EXPECT_EQ(count("counter"), 202) << "the module's own snapshot was the checkpoint";
+}
+
 TEST_F(WasmActors, AReloadToABadFileLeavesTheOldVersionServingWithItsState) {
   auto path = add("counter", "counter");
   ASSERT_TRUE(rt->start_all());

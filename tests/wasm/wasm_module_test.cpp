@@ -70,12 +70,34 @@ TEST(WasmModule, ASnapshotRestoredIntoAFreshInstanceCarriesMemoryAndGlobals) {
   ASSERT_TRUE(first->execute(nil_payload()));
   ASSERT_TRUE(first->execute(nil_payload()));
   auto state = first->snapshot();
+  ASSERT_TRUE(state) << describe(state.error());
   auto second = load_ok("counter");
   ASSERT_TRUE(second);
-  ASSERT_FALSE(second->restore(state));
+  ASSERT_FALSE(second->restore(*state));
   auto out = second->execute(nil_payload());
   ASSERT_TRUE(out) << describe(out.error()) << " (global and memory must both be carried)";
   EXPECT_EQ(*unpack_as<std::int64_t>(*out), 3);
+}
+
+TEST(WasmModule, AModuleWithSnapshotAndRestoreExportsCarriesItsStateIntoANewLayout) {
+  auto first = load_ok("counter_snap");
+  ASSERT_TRUE(first);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(first->execute(nil_payload()));
+  auto state = first->snapshot();
+  ASSERT_TRUE(state) << describe(state.error());
+  EXPECT_LT(state->bytes.size(), 16u) << "the module's own 4 bytes, not its memory";
+  auto moved = load_ok("counter_moved");
+  ASSERT_TRUE(moved);
+  ASSERT_FALSE(moved->restore(*state));
+  auto out = moved->execute(nil_payload());
+  ASSERT_TRUE(out) << describe(out.error());
+  EXPECT_EQ(*unpack_as<std::int64_t>(*out), 103) << "3 carried into the new layout, plus 100";
+  auto plain = load_ok("counter");
+  ASSERT_TRUE(plain);
+  auto err = plain->restore(*state);
+  ASSERT_TRUE(err);
+  EXPECT_NE(describe(err).find("exports no restore"), std::string::npos) << describe(err);
 }
 
 TEST(WasmModule, AStateThatDoesNotFitIsRefusedAndChangesNothing) {

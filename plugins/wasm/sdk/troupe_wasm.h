@@ -9,6 +9,8 @@
  *   init/start/stop() -> i32    optional, 0 = ok
  *   metadata() -> i64           optional, troupe_result over UTF-8 JSON
  *   call_tool(ptr, len) -> i64  optional, input [tool_name, args], answers like execute
+ *   snapshot() -> i64           optional (with restore): the plugin's state as bytes of its own
+ *   restore(ptr, len) -> i32    optional (with snapshot): takes those bytes back, 0 = ok
  * Imports available from the host: troupe.log and troupe.now (nothing else is allowed).
  *
  * Memory model: one bump allocator over __heap_base. TROUPE_DEFINE_ALLOC() resets it at each
