@@ -25,6 +25,7 @@ using namespace wabt;
 const std::string fuel_name = "$__troupe_fuel";
 const std::string tick_name = "$__troupe_tick";
 const std::string grow_name = "$__troupe_grow";
+const std::string bulk_name = "$__troupe_bulk";
 
 std::string first_error(const Errors& errors, const std::string& fallback) {
   return errors.empty() ? fallback : fallback + ": " + errors.front().message;
@@ -79,6 +80,15 @@ private:
         }
         case ExprType::Loop: meter(cast<LoopExpr>(&e)->block.exprs); break;
         case ExprType::MemoryGrow: list.insert(it, std::make_unique<CallExpr>(var(grow_name))); break;
+        case ExprType::MemoryFill:
+        case ExprType::MemoryCopy:
+        case ExprType::MemoryInit:
+        case ExprType::TableFill:
+        case ExprType::TableCopy:
+        case ExprType::TableInit:
+        case ExprType::TableGrow: // each takes its length (an i32) last, so on top of the stack
+          list.insert(it, std::make_unique<CallExpr>(var(bulk_name)));
+          break;
         default: break;
       }
     }
@@ -156,6 +166,7 @@ metering_result meter_module(const std::vector<std::uint8_t>& bytes, std::int64_
   out.module.fuel_global = add_gauge(m, initial_fuel);
   add_import(m, tick_name, tick_import, func_type(m, {}, {}));
   add_import(m, grow_name, grow_import, func_type(m, {Type::I32}, {Type::I32}));
+  add_import(m, bulk_name, bulk_import, func_type(m, {Type::I32}, {Type::I32}));
   rewriter r;
   for (Index i = m.num_func_imports; i < m.funcs.size(); ++i)
     r.meter(m.funcs[i]->exprs);

@@ -8,7 +8,11 @@
 //   troupe.__troupe_tick, which charges the slice, checks the call's fuel and wall-time budget,
 //   and either refills the gauge or traps;
 // - every memory.grow first calls troupe.__troupe_grow(delta), which traps when the growth would
-//   pass the memory cap (so that a violation is a limit error, not a -1 the module may ignore).
+//   pass the memory cap (so that a violation is a limit error, not a -1 the module may ignore);
+// - every bulk operation (memory.fill / copy / init, table.fill / copy / init / grow), one
+//   instruction whose work grows with its length operand, first calls troupe.__troupe_bulk(n),
+//   which charges n / bulk_bytes_per_fuel fuel (and checks the budget like a tick), so that a loop
+//   of 16 MiB fills cannot run for minutes on a few instructions' worth of fuel.
 // The count is conservative: both arms of an `if` are charged, a `br` out of a block early is not
 // refunded. Deterministic: the same module and input use the same fuel.
 
@@ -21,6 +25,10 @@ namespace troupe::wasm {
 /// The module names of the host imports the rewrite adds; a module may not import them itself.
 constexpr const char* tick_import = "__troupe_tick";
 constexpr const char* grow_import = "__troupe_grow";
+constexpr const char* bulk_import = "__troupe_bulk";
+
+/// Bytes (or table elements) of a bulk operation charged as one instruction of fuel.
+constexpr std::uint32_t bulk_bytes_per_fuel = 8;
 
 /// The imports a plugin module may have (besides those the rewrite adds): module "troupe",
 /// fields "log" and "now".

@@ -103,6 +103,29 @@ wi::HostFunc::Ptr grow_import_func(wasm_module::impl& m) {
     });
 }
 
+/// The bulk-operation guard: charges the operation's length as fuel, checks the budget like a
+/// tick, and hands the length back.
+wi::HostFunc::Ptr bulk_import_func(wasm_module::impl& m) {
+  auto* self = &m;
+  return wi::HostFunc::New(
+    m.store, wi::FuncType{{wabt::Type::I32}, {wabt::Type::I32}},
+    [self](wi::Thread& thread, const wi::Values& in, wi::Values& out, wi::Trap::Ptr* trap) {
+      auto gauge = self->gauge_value(thread) - in[0].Get<wi::u32>() / bulk_bytes_per_fuel;
+      self->set_gauge(thread, gauge); // what the meter charges, should it stop the call here
+      if (gauge < 0) {
+        gauge = self->meter.tick(gauge, call_meter::clock::now());
+        if (self->meter.stopped() != stop_reason::none) {
+          *trap = wi::Trap::New(thread.store(),
+                                self->meter.stop_message(self->meter.stopped(), 0));
+          return wabt::Result::Error;
+        }
+      }
+      self->set_gauge(thread, gauge);
+      out[0] = in[0];
+      return wabt::Result::Ok;
+    });
+}
+
 /// The host function for import troupe.`name`.
 wi::HostFunc::Ptr host_import(wasm_module::impl& m, const std::string& name) {
   if (name == "now")
@@ -111,6 +134,8 @@ wi::HostFunc::Ptr host_import(wasm_module::impl& m, const std::string& name) {
     return log_import(m);
   if (name == tick_import)
     return tick_import_func(m);
+  if (name == bulk_import)
+    return bulk_import_func(m);
   return grow_import_func(m);
 }
 

@@ -206,6 +206,20 @@ TEST(WasmModule, AnInfiniteLoopWithoutAFuelLimitRunsOutOfWallTime) {
   EXPECT_EQ(m->counters()["time_stops"], 1);
 }
 
+TEST(WasmModule, BulkMemoryOperationsAreChargedByTheirLength) {
+  module_limits limits;
+  limits.fuel = 10'000'000;
+  auto m = load_ok("bulk_fill", limits);
+  ASSERT_TRUE(m);
+  expect_error(m->execute(nil_payload()), errc::limit_exceeded, "fuel limit exceeded");
+  EXPECT_GE(m->counters()["fuel_last"], 10'000'000);
+  limits.fuel = 0;
+  limits.wall_time = std::chrono::milliseconds(50);
+  auto timed = load_ok("bulk_fill", limits);
+  ASSERT_TRUE(timed);
+  expect_error(timed->execute(nil_payload()), errc::limit_exceeded, "wall-time limit exceeded");
+}
+
 TEST(WasmModule, FuelIsDeterministicForTheSameInput) {
   auto m = load_ok("transform");
   ASSERT_TRUE(m);
