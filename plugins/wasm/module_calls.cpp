@@ -1,10 +1,13 @@
 // wasm_module's calls into the module: every one armed with the fuel and wall-time budget.
 
+#include <algorithm>
+
 #include <msgpack.hpp>
 #include <spdlog/spdlog.h>
 
 #include "messages/errors.hpp"
 #include "messages/msgpack_codec.hpp"
+#include "messages/utf8.hpp"
 #include "plugins/wasm/module_impl.hpp"
 
 namespace troupe::wasm {
@@ -13,6 +16,8 @@ namespace {
 
 /// Bit 31 of a result's length: the bytes are an error message, not msgpack.
 constexpr std::uint32_t error_bit = 0x80000000u;
+/// The longest error message kept from a module; longer ones are cut.
+constexpr std::uint32_t max_error_bytes = 4096;
 
 } // namespace
 
@@ -88,9 +93,12 @@ wasm_module::impl::result_bytes(const std::string& what, std::uint64_t packed) {
                       what + " answered " + std::to_string(len) + " bytes at " + std::to_string(ptr)
                         + ", out of bounds of its memory");
   const auto* data = memory->UnsafeData() + ptr;
-  if (is_error)
-    return make_error(errc::plugin_failed, plugin,
-                      what + ": " + std::string(reinterpret_cast<const char*>(data), len));
+  if (is_error) {
+    std::string message(reinterpret_cast<const char*>(data), std::min(len, max_error_bytes));
+    if (!is_valid_utf8(message))
+      message = "(an error message that is not UTF-8, " + std::to_string(len) + " bytes)";
+    return make_error(errc::plugin_failed, plugin, what + ": " + message);
+  }
   return std::vector<std::uint8_t>(data, data + len);
 }
 

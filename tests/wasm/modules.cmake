@@ -12,7 +12,7 @@ set(troupe_wasm_modules)
 
 # From .wat.
 foreach(name echo foreign_import counter counter_v2 lifecycle hostile huge_memory no_execute start_loop
-             log_flood counter_snap counter_moved bulk_fill
+             log_flood counter_snap counter_moved bulk_fill bad_error
              bad_metadata tools_without_call_tool bad_result)
   add_custom_command(OUTPUT ${TROUPE_WASM_DIR}/${name}.wasm
                      COMMAND ${CMAKE_COMMAND} -E make_directory ${TROUPE_WASM_DIR}

@@ -183,6 +183,13 @@ TEST(WasmModule, AnErrorResultIsPluginFailedWithTheModulesMessage) {
   expect_serves(*m);
 }
 
+TEST(WasmModule, AnErrorMessageThatIsNotUtf8IsReplacedByANoteSayingSo) {
+  auto m = load_ok("bad_error");
+  ASSERT_TRUE(m);
+  expect_error(m->execute(nil_payload()), errc::plugin_failed,
+               "(an error message that is not UTF-8, 5000 bytes)");
+}
+
 TEST(WasmModule, AnInfiniteLoopRunsOutOfFuelAndTheModuleServesOn) {
   module_limits limits;
   limits.fuel = 1'000'000;
