@@ -52,16 +52,18 @@ MetricFamily durations(const metrics_snapshot& s) {
   return f;
 }
 
-MetricFamily lua_memory(const metrics_snapshot& s) {
-  MetricFamily f{"troupe_plugin_lua_memory_bytes", "Memory a Lua plugin's state holds",
-                 MetricType::Gauge, {}};
+/// A family with one metric per plugin whose counters have `counter` (e.g. "memory_bytes").
+MetricFamily from_counter(const metrics_snapshot& s, const std::string& name,
+                          const std::string& help, MetricType type, const std::string& counter) {
+  MetricFamily f{name, help, type, {}};
   for (const auto& p : s.stats) {
-    auto it = p.counters.find("memory_bytes");
+    auto it = p.counters.find(counter);
     if (it == p.counters.end())
       continue;
     ClientMetric m;
     m.label = {{"node", s.node}, {"plugin", p.id}};
-    m.gauge.value = static_cast<double>(it->second);
+    (type == MetricType::Counter ? m.counter.value : m.gauge.value) =
+      static_cast<double>(it->second);
     f.metric.push_back(std::move(m));
   }
   return f;
@@ -99,7 +101,14 @@ std::string render_metrics(const metrics_snapshot& s) {
                MetricType::Counter, count(&plugin_stats::restarts)),
     per_plugin(s, "troupe_plugin_reloads_total", "Reloads of the plugin's code",
                MetricType::Counter, count(&plugin_stats::reloads)),
-    lua_memory(s),
+    from_counter(s, "troupe_plugin_lua_memory_bytes", "Memory a Lua plugin's state holds",
+                 MetricType::Gauge, "memory_bytes"),
+    from_counter(s, "troupe_plugin_wasm_memory_bytes",
+                 "Linear memory of a WebAssembly plugin", MetricType::Gauge,
+                 "linear_memory_bytes"),
+    from_counter(s, "troupe_plugin_wasm_fuel_total",
+                 "Fuel (metered instructions) a WebAssembly plugin used", MetricType::Counter,
+                 "fuel_total"),
   };
   std::map<std::string, std::uint64_t> states;
   for (const auto& p : s.stats)

@@ -256,8 +256,8 @@ std::map<std::string, std::int64_t> wasm_module::counters() const {
           {"memory_stops", m.memory_stops},
           {"traps", m.traps},
           {"log_lines_dropped", m.log_dropped_total},
-          {"memory_bytes", static_cast<std::int64_t>(m.memory->ByteSize())},
-          {"memory_limit_bytes", static_cast<std::int64_t>(m.limits.memory_pages) << 16}};
+          {"linear_memory_bytes", static_cast<std::int64_t>(m.memory->ByteSize())},
+          {"linear_memory_limit_bytes", static_cast<std::int64_t>(m.limits.memory_pages) << 16}};
 }
 
 } // namespace troupe::wasm

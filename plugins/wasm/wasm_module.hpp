@@ -73,7 +73,7 @@ public:
 
   /// fuel_last (instructions of the last call), fuel_total, fuel_stops, time_stops,
   /// memory_stops, traps, log_lines_dropped (troupe.log lines over 100 in a call),
-  /// memory_bytes, memory_limit_bytes.
+  /// linear_memory_bytes, linear_memory_limit_bytes.
   std::map<std::string, std::int64_t> counters() const;
 
   /// The limits in force.

@@ -244,7 +244,7 @@ TEST(WasmModule, MemoryGrowthPastTheCapIsLimitExceeded) {
   ASSERT_TRUE(m);
   expect_error(provoke(*m, 6), errc::limit_exceeded, "memory limit exceeded (4 pages");
   expect_serves(*m);
-  EXPECT_LE(m->counters()["memory_bytes"], 4 * 65536);
+  EXPECT_LE(m->counters()["linear_memory_bytes"], 4 * 65536);
 }
 
 TEST(WasmModule, AHugeInitialMemoryIsRefusedAtLoad) {

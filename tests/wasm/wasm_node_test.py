@@ -99,6 +99,14 @@ def test_gateway_and_mcp_reach_wasm_plugins_and_their_tools(troupe):
               or "MCP" in json.dumps(called["result"]), "MCP tools/call: %r" % called)
         bad = mcp(node, "tools/call", {"name": "upper", "arguments": {"text": 7}})
         check(bad["result"]["isError"] is True, "schema refusal is isError: %r" % bad)
+        host, port = node.doors["http"]
+        with urllib.request.urlopen("http://%s:%d/metrics" % (host, port), timeout=10) as r:
+            metrics = r.read().decode()
+        check('troupe_plugin_wasm_memory_bytes{node="wasm",plugin="transform"}' in metrics
+              and 'troupe_plugin_wasm_fuel_total{node="wasm",plugin="transform"}' in metrics,
+              "WebAssembly metrics per plugin")
+        check('troupe_plugin_lua_memory_bytes{node="wasm",plugin="transform"}' not in metrics,
+              "a WebAssembly plugin is not counted as Lua")
     finally:
         node.stop()
         shutil.rmtree(d, ignore_errors=True)
