@@ -149,7 +149,8 @@ std::string restore_memory(wasm_module::impl& m, const parsed_state& s) {
       && wabt::Failed(m.memory->Grow(s.pages - m.memory->PageSize())))
     return "the memory cannot grow to " + std::to_string(s.pages) + " pages";
   auto* data = m.memory->UnsafeData();
-  std::memcpy(data, s.memory->ptr, s.memory->size);
+  if (s.memory->size > 0) // an empty bin has no pointer (memcpy wants one even for 0 bytes)
+    std::memcpy(data, s.memory->ptr, s.memory->size);
   std::fill(data + s.memory->size, data + m.memory->ByteSize(), std::uint8_t{0});
   for (auto& [g, bits] : sets)
     set_global_bits(*g, bits);
