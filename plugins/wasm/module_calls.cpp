@@ -133,16 +133,31 @@ caf::expected<payload> wasm_module::execute(const payload& input) {
   return call_with_payload(*impl_, "execute", *impl_->execute_fn, input.bytes);
 }
 
-caf::expected<payload> wasm_module::call_tool(const std::string& name, const payload& args) {
-  if (!impl_->call_tool_fn)
-    return make_error(errc::not_found, impl_->plugin, "the module exports no call_tool");
+namespace {
+
+/// The msgpack array [name, value] with `value` written as it is.
+std::vector<std::uint8_t> named_request(const std::string& name, const payload& value) {
   payload request;
   payload_writer writer{request.bytes};
   msgpack::packer<payload_writer> packer(writer);
   packer.pack_array(2);
   packer.pack(name);
-  writer.write(reinterpret_cast<const char*>(args.bytes.data()), args.bytes.size());
-  return call_with_payload(*impl_, "call_tool", *impl_->call_tool_fn, request.bytes);
+  writer.write(reinterpret_cast<const char*>(value.bytes.data()), value.bytes.size());
+  return std::move(request.bytes);
+}
+
+} // namespace
+
+caf::expected<payload> wasm_module::call_tool(const std::string& name, const payload& args) {
+  if (!impl_->call_tool_fn)
+    return make_error(errc::not_found, impl_->plugin, "the module exports no call_tool");
+  return call_with_payload(*impl_, "call_tool", *impl_->call_tool_fn, named_request(name, args));
+}
+
+caf::expected<payload> wasm_module::call_hook(const std::string& point, const payload& args) {
+  if (!impl_->hook_fn)
+    return make_error(errc::not_found, impl_->plugin, "the module exports no hook");
+  return call_with_payload(*impl_, "hook", *impl_->hook_fn, named_request(point, args));
 }
 
 caf::expected<std::string> wasm_module::metadata_json() {

@@ -34,6 +34,7 @@ const std::map<std::string, std::vector<std::string>>& abi_exports() {
     {"alloc", {"(i32) -> i32"}},
     {"execute", {"(i32, i32) -> i64"}},
     {"call_tool", {"(i32, i32) -> i64"}},
+    {"hook", {"(i32, i32) -> i64"}},
     {"metadata", {"() -> i64"}},
     {"snapshot", {"() -> i64"}},
     {"restore", {"(i32, i32) -> i32"}},

@@ -23,7 +23,7 @@ std::string read_module_ir(const std::vector<std::uint8_t>& bytes, wabt::Module&
 
 /// The ABI problems of a read module: imports other than troupe.log / troupe.now (or with the
 /// wrong signature), missing or mistyped alloc / execute / memory, mistyped optional exports
-/// (init, start, stop, metadata, call_tool, snapshot, restore), snapshot without restore or the
+/// (init, start, stop, metadata, call_tool, hook, snapshot, restore), snapshot without restore or the
 /// other way round; a warning for an initial memory over `memory_pages`.
 std::vector<abi_problem> abi_problems(const wabt::Module& m, std::uint32_t memory_pages);
 

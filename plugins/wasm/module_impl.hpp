@@ -32,6 +32,7 @@ struct wasm_module::impl {
   wi::Func::Ptr alloc_fn;     ///< The hot exports, looked up once.
   wi::Func::Ptr execute_fn;
   wi::Func::Ptr call_tool_fn; ///< Null if not exported.
+  wi::Func::Ptr hook_fn;      ///< Null if not exported.
   wi::Func::Ptr snapshot_fn;  ///< The module's own state exports; both null or both set.
   wi::Func::Ptr restore_fn;
   wi::Memory::Ptr memory;

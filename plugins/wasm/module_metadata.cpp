@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "messages/hooks.hpp"
 #include "messages/json_codec.hpp"
 #include "plugins/api/json_schema.hpp"
 
@@ -74,6 +75,17 @@ std::string read_fields(const json& doc, module_metadata& out) {
     if (!it->is_number_integer())
       return "priority must be an integer";
     md.priority = it->get<std::int32_t>();
+  }
+  if (auto err = read_strings(doc, "hooks", md.hooks); !err.empty())
+    return err;
+  for (const auto& h : md.hooks)
+    if (!hook_point_named(h))
+      return "hooks: unknown hook point '" + h
+             + "' (before_tool_call, after_tool_call, before_model_call, after_model_call)";
+  if (auto it = doc.find("hook_priority"); it != doc.end() && !it->is_null()) {
+    if (!it->is_number_integer())
+      return "hook_priority must be an integer";
+    md.hook_priority = it->get<std::int32_t>();
   }
   return {};
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The metadata a WebAssembly module describes itself with (its `metadata` export's JSON, see
 // docs/wasm-plugins.md): name, version, description, type, capabilities, priority,
-// dependencies and tools with their JSON schemas.
+// dependencies, tools with their JSON schemas, and the agent hooks it takes part in
+// (hooks, hook_priority).
 
 #include <string>
 #include <vector>

@@ -173,6 +173,7 @@ caf::error bind_exports(wasm_module::impl& m, std::uint32_t own_globals) {
     return it == m.funcs.end() ? wi::Func::Ptr{} : it->second;
   };
   m.call_tool_fn = optional("call_tool");
+  m.hook_fn = optional("hook");
   m.snapshot_fn = optional("snapshot");
   m.restore_fn = optional("restore");
   const auto& globals = m.instance->globals();

@@ -49,6 +49,10 @@ public:
   /// As execute, through the call_tool export with the msgpack array [name, args].
   caf::expected<payload> call_tool(const std::string& name, const payload& args);
 
+  /// Runs the hook export with the msgpack array [point, args] (args: the hook's argument array,
+  /// messages/hooks.hpp); answers its result, [action, value] or [action, value, state].
+  caf::expected<payload> call_hook(const std::string& point, const payload& args);
+
   /// The metadata export's JSON text; "" if the module has no metadata export.
   caf::expected<std::string> metadata_json();
 

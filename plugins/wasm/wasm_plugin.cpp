@@ -1,11 +1,16 @@
 #include "plugins/wasm/wasm_plugin.hpp"
 
+#include <algorithm>
 #include <cstdio>
+
+#include <msgpack.hpp>
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include "messages/errors.hpp"
+#include "messages/hooks.hpp"
+#include "messages/msgpack_codec.hpp"
 #include "plugins/wasm/module_metadata.hpp"
 #include "plugins/wasm/wasm_limits.hpp"
 
@@ -44,6 +49,34 @@ caf::expected<std::vector<std::uint8_t>> read_module(const std::string& path,
   return bytes;
 }
 
+/// A module's hook answer as the pipeline takes it: [action, value, state]; a two-element
+/// answer keeps the state the call came with (read from `args`, the hook's argument array).
+caf::expected<payload> hook_answer(const std::string& id, const std::string& point,
+                                   const payload& args, payload answer) {
+  auto handle = unpack(answer, id);
+  if (!handle)
+    return std::move(handle.error());
+  const auto& root = handle->get();
+  if (root.type != msgpack::type::ARRAY
+      || (root.via.array.size != 2 && root.via.array.size != 3))
+    return make_error(errc::plugin_failed, id,
+                      "hook: answer [action, value] or [action, value, state]");
+  if (root.via.array.size == 3)
+    return answer;
+  auto call = decode_hook_call(*hook_point_named(point), args, id);
+  if (!call)
+    return std::move(call.error());
+  payload out;
+  payload_writer writer{out.bytes};
+  msgpack::packer<payload_writer> packer(writer);
+  packer.pack_array(3);
+  packer.pack(root.via.array.ptr[0]);
+  packer.pack(root.via.array.ptr[1]);
+  writer.write(reinterpret_cast<const char*>(call->ctx.state.bytes.data()),
+               call->ctx.state.bytes.size());
+  return out;
+}
+
 } // namespace
 
 std::string module_plugin_id(const std::string& path) {
@@ -77,6 +110,9 @@ caf::error wasm_plugin::impl::read_metadata(const std::string& id, const std::st
   if (!meta.tools.empty() && !module->exports("call_tool"))
     return make_error(errc::load_failed, id,
                       file + ": its metadata lists tools but it exports no call_tool");
+  if (!meta.md.hooks.empty() && !module->exports("hook"))
+    return make_error(errc::load_failed, id,
+                      file + ": its metadata lists hooks but it exports no hook");
   return {};
 }
 
@@ -161,6 +197,19 @@ caf::expected<payload> wasm_plugin::call_tool(plugin_context& ctx, const std::st
     if (t.name == name)
       return impl_->module->call_tool(name, args);
   return make_error(errc::not_found, ctx.plugin_id(), "no tool named '" + name + "'");
+}
+
+call_step wasm_plugin::begin_call(plugin_context& ctx, const invocation& inv) {
+  if (inv.what != invocation::kind::hook)
+    return plugin::begin_call(ctx, inv);
+  const auto& hooks = impl_->meta.md.hooks;
+  if (std::find(hooks.begin(), hooks.end(), inv.name) == hooks.end())
+    return call_step::done(
+      make_error(errc::not_found, ctx.plugin_id(), "no hook named '" + inv.name + "'"));
+  auto answer = impl_->module->call_hook(inv.name, inv.input);
+  if (!answer)
+    return call_step::done(std::move(answer.error()));
+  return call_step::done(hook_answer(ctx.plugin_id(), inv.name, inv.input, std::move(*answer)));
 }
 
 caf::expected<payload> wasm_plugin::checkpoint(plugin_context&) {

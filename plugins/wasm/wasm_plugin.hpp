@@ -41,6 +41,10 @@ public:
   caf::expected<payload> call_tool(plugin_context& ctx, const std::string& name,
                                    const payload& args) override;
 
+  /// A hook invocation runs the module's hook export (see hook_answer); everything else as the
+  /// default (execute, call_tool).
+  call_step begin_call(plugin_context& ctx, const invocation& inv) override;
+
   /// True unless the setting checkpoint = "off": the module's memory and globals are then
   /// checkpointed after calls (as often as its group's checkpoint_every says) and restored after
   /// a restart. A reload carries the state either way.

@@ -26,7 +26,7 @@ endforeach()
 # From C: freestanding (no libc), linked by wasm-ld given by full path (works whether it is
 # installed as wasm-ld or only as wasm-ld-14). Functions marked TROUPE_EXPORT are the exports;
 # wasm-ld exports the memory as "memory".
-foreach(name echo_c counter_c transform hash)
+foreach(name echo_c counter_c transform hash guard)
   add_custom_command(OUTPUT ${TROUPE_WASM_DIR}/${name}.wasm
                      COMMAND ${CMAKE_COMMAND} -E make_directory ${TROUPE_WASM_DIR}
                      COMMAND ${TROUPE_WASM_CLANG} --target=wasm32 -O2 -nostdlib -ffreestanding

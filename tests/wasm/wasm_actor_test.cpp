@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include <caf/all.hpp>
 
@@ -185,6 +186,42 @@ TEST_F(WasmActors, AReloadToANewMemoryLayoutCarriesTheStateThroughTheModulesOwnE
   caf::anon_send_exit(*host, caf::exit_reason::kill);
   ASSERT_TRUE(log.wait(event_kind::restarted, "counter"));
   EXPECT_EQ(count("counter"), 202) << "the module's own snapshot was the checkpoint";
+}
+
+/// Tools the guard hook wraps: say (answers its text), delete_all and trap (never reached).
+const char* const guarded_tools = R"(
+tools = {
+  { name = "say", parameters = { type = "object" }, handler = function(args) return args.text end },
+  { name = "delete_all", parameters = { type = "object" }, handler = function() return "deleted" end },
+  { name = "trap", parameters = { type = "object" }, handler = function() return "trapped" end },
+}
+function execute(x) return x end
+)";
+
+TEST_F(WasmActors, AModuleIsAnAgentHookThatStopsReplacesAndFailsClosed) {
+  add("guard", "guard");
+  auto script = dir.file("tools.lua");
+  std::ofstream(script) << guarded_tools;
+  ASSERT_TRUE(rt->add(lua_spec(config_for("tools"), script)));
+  ASSERT_TRUE(rt->start_all());
+  auto hooks = rt->hooks();
+  ASSERT_TRUE(hooks);
+  ASSERT_EQ(hooks->size(), 1u);
+  EXPECT_EQ((*hooks)[0].metadata.hook_priority, 10);
+  auto text = [](const caf::expected<payload>& out) {
+    return out ? *unpack_as<std::string>(*out) : describe(out.error());
+  };
+  auto say = rt->call_tool("say", pack(std::map<std::string, std::string>{{"text", "hi"}}));
+  EXPECT_EQ(text(say), "[guarded] hi") << "the after hook replaced the result";
+  auto denied = rt->call_tool("delete_all", pack(std::map<std::string, int>{}));
+  EXPECT_EQ(text(denied), "denied by the wasm guard") << "the before hook short-circuited";
+  auto trapped = rt->call_tool("trap", pack(std::map<std::string, int>{}));
+  ASSERT_FALSE(trapped);
+  EXPECT_EQ(plugin_of(trapped.error()), "guard");
+  EXPECT_NE(describe(trapped.error()).find("trap"), std::string::npos) << describe(trapped.error());
+  auto calls = rt->execute("guard", nil_payload());
+  ASSERT_TRUE(calls);
+  EXPECT_EQ(*unpack_as<std::int64_t>(*calls), 4) << "say twice (before, after), delete_all, trap";
 }
 
 TEST_F(WasmActors, AReloadToABadFileLeavesTheOldVersionServingWithItsState) {

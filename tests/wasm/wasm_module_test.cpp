@@ -10,6 +10,7 @@
 
 #include "messages/errors.hpp"
 #include "messages/msgpack_codec.hpp"
+#include "plugins/wasm/module_metadata.hpp"
 #include "plugins/wasm/wasm_module.hpp"
 #include "wasm_test_modules.hpp"
 
@@ -287,6 +288,24 @@ TEST(WasmModule, ModulesThatBreakTheAbiAreRefusedNamingTheFile) {
     EXPECT_NE(describe(m.error()).find(file), std::string::npos) << describe(m.error());
     EXPECT_NE(describe(m.error()).find(r.part), std::string::npos) << describe(m.error());
   }
+}
+
+TEST(WasmModuleMetadata, HooksAndTheirPriorityAreReadAndUnknownPointsRefused) {
+  module_metadata meta;
+  EXPECT_EQ(parse_module_metadata(
+              R"({"hooks": ["before_tool_call", "after_model_call"], "hook_priority": 7})", meta),
+            "");
+  EXPECT_EQ(meta.md.hooks, (std::vector<std::string>{"before_tool_call", "after_model_call"}));
+  EXPECT_EQ(meta.md.hook_priority, 7);
+  module_metadata bad;
+  auto why = parse_module_metadata(R"({"hooks": ["during_call"]})", bad);
+  EXPECT_NE(why.find("unknown hook point 'during_call'"), std::string::npos) << why;
+  module_metadata bad_tool;
+  why = parse_module_metadata(R"({"tools": [{"name": "t", "parameters": {"type": "objekt"}}]})",
+                              bad_tool);
+  EXPECT_NE(why.find("tools[0].parameters"), std::string::npos) << why;
+  module_metadata not_json;
+  EXPECT_EQ(parse_module_metadata("{not json", not_json), "not valid JSON");
 }
 
 TEST(WasmModule, AModuleOverTheSizeLimitIsRefused) {
