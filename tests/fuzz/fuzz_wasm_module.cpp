@@ -5,7 +5,8 @@
 //
 // Checked:
 //   - no crash, leak, undefined behaviour or escaping exception;
-//   - a module that loads answers execute with a payload or an error (never hangs: small fuel and
+//   - a module that loads answers execute (and call_tool and hook, if it exports them) with a
+//     payload or an error (never hangs: small fuel and
 //     time limits), and takes back the snapshot the host took of it (a module with snapshot and
 //     restore exports may refuse its own);
 //   - a module check_module finds errors in never loads.
@@ -14,6 +15,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "messages/errors.hpp"
@@ -51,6 +54,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto code = troupe::code_name(out.error());
     require(code == "plugin_failed" || code == "limit_exceeded", "execute: an unexpected error");
   }
+  auto expected_error = [](const caf::expected<troupe::payload>& r) {
+    if (r)
+      return true;
+    auto code = troupe::code_name(r.error());
+    return code == "plugin_failed" || code == "limit_exceeded";
+  };
+  if ((*m)->exports("call_tool"))
+    require(expected_error((*m)->call_tool("t", troupe::pack(std::map<std::string, int>{{"a", 1}}))),
+            "call_tool: an unexpected error");
+  if ((*m)->exports("hook"))
+    require(expected_error((*m)->call_hook("before_tool_call", troupe::nil_payload())),
+            "hook: an unexpected error");
   auto state = (*m)->snapshot();
   if (state) // a module's own snapshot export may trap or run out of fuel
     require(!(*m)->restore(*state) || (*m)->exports("restore"),
