@@ -3,7 +3,8 @@
 //   - a bare CAF round trip (an actor answering its input);
 //   - the bare call_tool of a Lua tool with no hook (manager -> the tool's host -> the caller);
 //   - the same call with 1 and with 4 Lua hooks whose before_tool_call continues unchanged, and
-//     with 1 hook that continues with new args (return "continue", args) before and after.
+//     with 1 hook that continues with new args (return "continue", args) before and after;
+//   - with 1 WebAssembly hook (tests/wasm/modules/guard.c) before and after, keeping the call.
 // Each figure is a mean round trip from an event-based actor (the next call leaves when the
 // answer arrives), the median of 7 rounds. Usage: hook_bench [calls per round] (default 20000);
 // HOOK_BENCH_THREADS=N sets the scheduler's threads (default 2).
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
   auto dir = std::filesystem::temp_directory_path() / ("troupe-hook-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   double floor = bare_caf_ns(sys, calls);
-  double hook_figures[4];
+  double hook_figures[5];
   {
     troupe::runtime rt{sys};
     add_script(rt, dir, "tools", tool_script);
@@ -145,6 +146,18 @@ int main(int argc, char** argv) {
     hook_figures[3] = tool_call_ns(sys, rt, calls);
     rt.shutdown_all();
   }
+  {
+    troupe::runtime rt{sys};
+    add_script(rt, dir, "tools", tool_script);
+    troupe::plugin_config guard;
+    guard.id = "guard";
+    if (auto md = rt.add(troupe::plugin_spec{guard, "wasm", {{"module", TROUPE_WASM_DIR "/guard.wasm"}}});
+        !md)
+      fail(troupe::describe(md.error()));
+    rt.start_all();
+    hook_figures[4] = tool_call_ns(sys, rt, calls);
+    rt.shutdown_all();
+  }
   std::filesystem::remove_all(dir);
   double bare = hook_figures[0];
   std::printf("== tool call through the hook pipeline (%zu calls per round, 7 rounds, medians)\n",
@@ -158,6 +171,8 @@ int main(int argc, char** argv) {
               hook_figures[2], (hook_figures[2] - bare) / 4);
   std::printf("call_tool, 1 Lua hook before+after (continue with value): %9.1f ns  +%.1f ns per hook\n",
               hook_figures[3], (hook_figures[3] - bare) / 2);
+  std::printf("call_tool, 1 WebAssembly hook before+after (guard.wasm, keep): %9.1f ns  +%.1f ns per hook\n",
+              hook_figures[4], (hook_figures[4] - bare) / 2);
   std::printf("target: <= 1000 ns per Lua hook\n");
   return 0;
 }
