@@ -4,6 +4,8 @@
 //      alone (no actor), metered and not, to show what the interpreter and the fuel meter cost
 //   2. a compute-heavy call, FNV-1a 64 over 1 MiB: native C++, Lua (a plugin, no actor),
 //      WebAssembly (hash.wasm from C, no actor), metered and not
+//   3. what a new instance costs (read, rewrite, instantiate, init, start): a first load, and a
+//      restart from the plugin's factory, whose metering cache skips the rewrite
 // "Not metered" is the same module instantiated by libwabt as it is, without Troupe's rewrite:
 // the difference is what fuel and wall-time metering add.
 // Usage: wasm_bench [calls]   (see docs/performance.md, "WebAssembly plugins")
@@ -33,6 +35,7 @@
 #include "plugins/examples/echo_plugin.hpp"
 #include "plugins/lua/lua_plugin.hpp"
 #include "plugins/wasm/wasm_module.hpp"
+#include "plugins/api/plugin_context.hpp"
 #include "plugins/wasm/wasm_plugin.hpp"
 
 namespace {
@@ -234,6 +237,30 @@ void hash(std::size_t rounds_of_calls) {
               raw_ns / 1e6, raw_ns / native_ns, 100.0 * (wasm_ns - raw_ns) / raw_ns);
 }
 
+/// Mean us of making a started instance of module `name`: from a factory (its metering cache
+/// warm, as for a restart) or afresh (a first load: read, rewrite, instantiate).
+void instance_cost(const std::string& name, int n) {
+  auto path = std::string(TROUPE_WASM_DIR) + "/" + name + ".wasm";
+  auto factory = troupe::wasm::wasm_plugin::factory(path);
+  auto make = [&](bool cached) {
+    auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+      auto p = cached ? std::move(*factory()) : std::make_unique<troupe::wasm::wasm_plugin>(path);
+      troupe::plugin_context ctx{troupe::plugin_config{name, {}, {}},
+                                 std::make_shared<troupe::shared_state>()};
+      if (auto err = p->load(ctx); err || (err = p->init(ctx)) || (err = p->start(ctx)))
+        die(name + ": " + troupe::describe(err));
+    }
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started)
+             .count() / n;
+  };
+  make(true);
+  auto fresh = make(false);
+  auto cached = make(true);
+  std::printf("%-10s (%5zu bytes)  first load %8.1f us   restart (metering cached) %8.1f us\n",
+              name.c_str(), module_bytes(name).size(), fresh, cached);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -246,5 +273,8 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   roundtrip(sys, calls);
   hash(std::max<std::size_t>(calls / 4000, 3));
+  std::printf("== a started instance (load, init, start; mean of 200, no actor)\n");
+  for (const char* name : {"echo_c", "counter", "transform"})
+    instance_cost(name, 200);
   return 0;
 }

@@ -186,4 +186,21 @@ metering_result meter_module(const std::vector<std::uint8_t>& bytes, std::int64_
   return out;
 }
 
+metering_result metering_cache::get(const std::vector<std::uint8_t>& bytes,
+                                    std::int64_t initial_fuel) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    if (initial_fuel == initial_fuel_ && bytes == bytes_)
+      return {module_, {}};
+  }
+  auto result = meter_module(bytes, initial_fuel);
+  if (result.error.empty()) {
+    std::lock_guard<std::mutex> guard{mutex_};
+    bytes_ = bytes;
+    initial_fuel_ = initial_fuel;
+    module_ = result.module;
+  }
+  return result;
+}
+
 } // namespace troupe::wasm

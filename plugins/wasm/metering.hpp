@@ -17,6 +17,7 @@
 // refunded. Deterministic: the same module and input use the same fuel.
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,5 +52,19 @@ struct metering_result {
 /// Reads, validates and rewrites `bytes`; the gauge starts at `initial_fuel` (the first slice
 /// the instantiation's start function may use).
 metering_result meter_module(const std::vector<std::uint8_t>& bytes, std::int64_t initial_fuel);
+
+/// Remembers the last module it metered, so that the instances of one plugin (a restart after a
+/// crash) skip the rewrite, most of a load's time, while the file is unchanged. Thread-safe.
+class metering_cache {
+public:
+  /// meter_module(bytes, initial_fuel), or the remembered result for the same bytes and fuel.
+  metering_result get(const std::vector<std::uint8_t>& bytes, std::int64_t initial_fuel);
+
+private:
+  std::mutex mutex_;
+  std::vector<std::uint8_t> bytes_;
+  std::int64_t initial_fuel_ = -1;
+  metered_module module_;
+};
 
 } // namespace troupe::wasm

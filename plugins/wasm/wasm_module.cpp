@@ -220,14 +220,15 @@ caf::error instantiate(wasm_module::impl& m, const metered_module& metered) {
 
 caf::expected<std::unique_ptr<wasm_module>>
 wasm_module::load(const std::string& plugin, const std::string& file,
-                  const std::vector<std::uint8_t>& bytes, module_limits limits) {
+                  const std::vector<std::uint8_t>& bytes, module_limits limits,
+                  metering_cache* cache) {
   if (limits.module_bytes != 0 && bytes.size() > limits.module_bytes)
     return make_error(errc::limit_exceeded, plugin,
                       file + ": module size limit exceeded (" + std::to_string(bytes.size())
                         + " > " + std::to_string(limits.module_bytes) + " bytes)");
   auto m = std::make_unique<impl>(plugin, file, limits);
   auto first = call_meter(limits.fuel, limits.wall_time).arm(call_meter::clock::now());
-  auto metered = meter_module(bytes, first);
+  auto metered = cache ? cache->get(bytes, first) : meter_module(bytes, first);
   if (!metered.error.empty())
     return refused(*m, metered.error);
   if (auto err = instantiate(*m, metered.module))

@@ -18,6 +18,8 @@
 
 namespace troupe::wasm {
 
+class metering_cache;
+
 /// Limits of one module. A 0 fuel or wall_time disables that limit (not for untrusted code).
 struct module_limits {
   std::size_t module_bytes = std::size_t{16} << 20; ///< module_size: largest binary. 16 MiB.
@@ -33,9 +35,10 @@ public:
   /// memory, alloc and execute; imports only troupe.log and troupe.now), caps its memory,
   /// meters it and instantiates it. load_failed naming the file (limit_exceeded for a module or
   /// initial memory over the limits, or a start function that runs out of fuel or time).
+  /// With `cache`, a module metered before (same bytes, same limits) is not rewritten again.
   static caf::expected<std::unique_ptr<wasm_module>>
   load(const std::string& plugin, const std::string& file, const std::vector<std::uint8_t>& bytes,
-       module_limits limits = {});
+       module_limits limits = {}, metering_cache* cache = nullptr);
 
   ~wasm_module();
   wasm_module(const wasm_module&) = delete;

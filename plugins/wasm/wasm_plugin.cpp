@@ -11,6 +11,7 @@
 #include "messages/errors.hpp"
 #include "messages/hooks.hpp"
 #include "messages/msgpack_codec.hpp"
+#include "plugins/wasm/metering.hpp"
 #include "plugins/wasm/module_metadata.hpp"
 #include "plugins/wasm/wasm_limits.hpp"
 
@@ -93,6 +94,7 @@ struct wasm_plugin::impl {
   module_limits base_limits;
   std::unique_ptr<wasm_module> module;
   module_metadata meta;
+  std::shared_ptr<metering_cache> cache;
   bool keep_state = true; ///< The "checkpoint" setting.
 
   /// Reads the module's metadata export into meta; "" or what is wrong.
@@ -116,10 +118,12 @@ caf::error wasm_plugin::impl::read_metadata(const std::string& id, const std::st
   return {};
 }
 
-wasm_plugin::wasm_plugin(std::string path, module_limits limits)
+wasm_plugin::wasm_plugin(std::string path, module_limits limits,
+                         std::shared_ptr<metering_cache> cache)
   : impl_(std::make_unique<impl>()) {
   impl_->path = std::move(path);
   impl_->base_limits = limits;
+  impl_->cache = std::move(cache);
   impl_->meta.md.name = module_plugin_id(impl_->path);
   impl_->meta.md.type = plugin_type{plugin_kind::custom, "wasm"};
 }
@@ -127,8 +131,9 @@ wasm_plugin::wasm_plugin(std::string path, module_limits limits)
 wasm_plugin::~wasm_plugin() = default;
 
 plugin_factory wasm_plugin::factory(std::string path, module_limits limits) {
-  return [path, limits]() -> caf::expected<std::unique_ptr<plugin>> {
-    return std::unique_ptr<plugin>(std::make_unique<wasm_plugin>(path, limits));
+  auto cache = std::make_shared<metering_cache>();
+  return [path, limits, cache]() -> caf::expected<std::unique_ptr<plugin>> {
+    return std::unique_ptr<plugin>(std::make_unique<wasm_plugin>(path, limits, cache));
   };
 }
 
@@ -157,7 +162,7 @@ caf::error wasm_plugin::load(plugin_context& ctx) {
   impl_->meta.md.name = module_plugin_id(path);
   impl_->meta.md.type = plugin_type{plugin_kind::custom, "wasm"};
   impl_->meta.md.description = "WebAssembly module " + file_name(path);
-  auto module = wasm_module::load(id, path, *bytes, *limits);
+  auto module = wasm_module::load(id, path, *bytes, *limits, impl_->cache.get());
   if (!module)
     return std::move(module.error());
   impl_->module = std::move(*module);

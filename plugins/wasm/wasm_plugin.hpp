@@ -11,6 +11,8 @@
 
 namespace troupe::wasm {
 
+class metering_cache;
+
 /// The plugin id a module file gets when nothing names it: the file name without ".wasm"
 /// ("module" if that leaves nothing). Used by `troupe exec --script` and the file watch.
 std::string module_plugin_id(const std::string& path);
@@ -24,10 +26,12 @@ class wasm_plugin final : public plugin {
 public:
   /// The module is read at load from `path` (or, if empty, from the "module" setting).
   /// `limits` are the defaults the "limit.<name>" settings override.
-  explicit wasm_plugin(std::string path, module_limits limits = {});
+  /// `cache` (shared by the instances of one factory) spares a restarted instance the rewrite.
+  explicit wasm_plugin(std::string path, module_limits limits = {},
+                       std::shared_ptr<metering_cache> cache = nullptr);
   ~wasm_plugin() override;
 
-  /// A factory for instances of the same module file.
+  /// A factory for instances of the same module file, sharing one metering_cache.
   static plugin_factory factory(std::string path, module_limits limits = {});
 
   plugin_metadata metadata() const override;

@@ -11,6 +11,7 @@
 #include "messages/errors.hpp"
 #include "messages/msgpack_codec.hpp"
 #include "plugins/wasm/module_metadata.hpp"
+#include "plugins/wasm/metering.hpp"
 #include "plugins/wasm/wasm_module.hpp"
 #include "wasm_test_modules.hpp"
 
@@ -306,6 +307,23 @@ TEST(WasmModuleMetadata, HooksAndTheirPriorityAreReadAndUnknownPointsRefused) {
   EXPECT_NE(why.find("tools[0].parameters"), std::string::npos) << why;
   module_metadata not_json;
   EXPECT_EQ(parse_module_metadata("{not json", not_json), "not valid JSON");
+}
+
+TEST(WasmModule, TheMeteringCacheAnswersTheSameModuleForTheSameBytesAndFuelOnly) {
+  metering_cache cache;
+  auto counter = module_bytes("counter");
+  auto first = cache.get(counter, 1000);
+  ASSERT_TRUE(first.error.empty()) << first.error;
+  EXPECT_EQ(cache.get(counter, 1000).module.bytes, first.module.bytes);
+  EXPECT_NE(cache.get(counter, 2000).module.bytes, first.module.bytes) << "another initial fuel";
+  auto echo = cache.get(module_bytes("echo"), 1000);
+  EXPECT_NE(echo.module.bytes, first.module.bytes) << "other bytes are metered again";
+  EXPECT_FALSE(cache.get({0, 1, 2}, 1000).error.empty()) << "and bad bytes are still refused";
+  auto again = wasm_module::load("counter", "counter.wasm", counter, {}, &cache);
+  ASSERT_TRUE(again) << describe(again.error());
+  auto out = (*again)->execute(nil_payload());
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*unpack_as<std::int64_t>(*out), 1);
 }
 
 TEST(WasmModule, AModuleOverTheSizeLimitIsRefused) {
