@@ -11,6 +11,16 @@
 
 namespace troupe {
 
+/// The config-time check of a kind's limits for file_kind: `parse(settings)` answers
+/// caf::expected of the kind's limits; the check passes its error on.
+template <class Parse>
+std::function<caf::error(const std::map<std::string, std::string>&)> limits_check(Parse parse) {
+  return [parse](const std::map<std::string, std::string>& settings) -> caf::error {
+    auto limits = parse(settings);
+    return limits ? caf::error{} : std::move(limits.error());
+  };
+}
+
 /// A kind_definition named `name` whose entries name their file with `file_key` (a required
 /// path that selects the kind) and take a `limits` table (settings "limit.<name>") that
 /// `check_limits` checks at config time; files matching `pattern` are watched, and a new one

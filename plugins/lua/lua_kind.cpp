@@ -21,10 +21,9 @@ std::vector<source_problem> validate(const std::string& text) {
 
 kind_definition lua_kind() {
   auto k = file_kind("lua", "script", "*.lua", script_plugin_id,
-                     [](const std::map<std::string, std::string>& settings) -> caf::error {
-                       auto limits = limits_from_settings(settings);
-                       return limits ? caf::error{} : std::move(limits.error());
-                     });
+                     limits_check([](const std::map<std::string, std::string>& settings) {
+                       return limits_from_settings(settings);
+                     }));
   // No script key: the plugin reads its "script" setting at load (see lua_plugin).
   k.make_factory = [](const plugin_spec& spec,
                       const kind_context&) -> caf::expected<plugin_factory> {

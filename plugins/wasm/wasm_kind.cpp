@@ -25,10 +25,9 @@ std::vector<source_problem> validate(const std::string& text) {
 
 kind_definition wasm_kind() {
   auto k = file_kind("wasm", "module", "*.wasm", module_plugin_id,
-                     [](const std::map<std::string, std::string>& settings) -> caf::error {
-                       auto limits = limits_from_settings(settings);
-                       return limits ? caf::error{} : std::move(limits.error());
-                     });
+                     limits_check([](const std::map<std::string, std::string>& settings) {
+                       return limits_from_settings(settings);
+                     }));
   k.make_factory = [](const plugin_spec& spec,
                       const kind_context&) -> caf::expected<plugin_factory> {
     return wasm_plugin::factory(spec.key("module"));

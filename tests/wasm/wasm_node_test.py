@@ -47,6 +47,12 @@ def pynvim_session(port):
     return session
 
 
+def run_cli(troupe, *args, stdin=None):
+    """(exit code, stdout, stderr) of one `troupe` command (at most 60 s)."""
+    p = subprocess.run([troupe, *args], input=stdin, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
 def module_dir():
     d = tempfile.mkdtemp(prefix="troupe-wasm-")
     for name in ("transform", "counter", "hostile"):
@@ -164,9 +170,7 @@ def test_deploy_sends_a_module_to_a_cluster_node(troupe):
         address = open(os.path.join(node.dir, "ready")).read().splitlines()[0].strip()
 
         def run(*args):
-            p = subprocess.run([troupe, *args, "--node", address], capture_output=True,
-                               text=True, timeout=60)
-            return p.returncode, p.stdout
+            return run_cli(troupe, *args, "--node", address)[:2]
         rc, out = run("deploy", os.path.join(MODULES, "transform.wasm"))
         check(rc == 0 and '"version": "1.0.0"' in out, "deploy FILE.wasm: %r" % out)
         rc, out = run("exec", "transform", '"deployed"')
@@ -179,9 +183,7 @@ def test_deploy_sends_a_module_to_a_cluster_node(troupe):
 
 def test_cli_exec_and_validate_take_wasm_files(troupe):
     def run(*args, stdin=None):
-        p = subprocess.run([troupe, *args], input=stdin, capture_output=True, text=True,
-                           timeout=60)
-        return p.returncode, p.stdout, p.stderr
+        return run_cli(troupe, *args, stdin=stdin)
     rc, out, _ = run("exec", "--script", os.path.join(MODULES, "transform.wasm"), '"abc"')
     check(rc == 0 and out.strip() == '"ABC"', "exec --script FILE.wasm: %r" % out)
     rc, out, _ = run("exec", "--script", os.path.join(MODULES, "hostile.wasm"),
